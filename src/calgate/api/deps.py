@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Dependencies that read like prose: the services, the request's parameters, the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from calgate.domain import authorization
+from calgate.domain.errors import Unauthenticated
+from calgate.domain.model import utcnow
+from calgate.services import Services
+from calgate.api.params import read_params
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send the access token as 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def get_caller(request: Request, services: Annotated[Services, Depends(get_services)]) -> authorization.Caller:
+    token = bearer_token(request)
+    with services.uow() as uow:
+        return authorization.authenticate(uow, token, utcnow())
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+Params = Annotated[dict[str, Any], Depends(read_params)]
+CallerDep = Annotated[authorization.Caller, Depends(get_caller)]

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: Apache-2.0
+"""One place that turns domain errors into Cronofy's wire shapes (wire notes §6)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from calgate.domain.errors import (
+    Forbidden,
+    MissingScope,
+    NotFound,
+    OAuthError,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers, media_type=JSON_TYPE)
+
+
+def validation_body(exc: ValidationFailed) -> dict[str, object]:
+    return {
+        "errors": {
+            field: [{"key": key, "description": description} for key, description in pairs]
+            for field, pairs in exc.errors.items()
+        }
+    }
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ValidationFailed)
+    async def _validation(_: Request, exc: ValidationFailed) -> JSONResponse:
+        return json_response(validation_body(exc), 422)
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        return json_response(
+            {"error": "invalid_token", "error_description": exc.description},
+            401,
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        body: dict[str, str] = {"error": "insufficient_scope", "error_description": exc.description}
+        if isinstance(exc, MissingScope):
+            body["scope"] = exc.scope
+        return json_response(body, 403)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return json_response({"error": "not_found", "error_description": str(exc)}, 404)
+
+    @app.exception_handler(OAuthError)
+    async def _oauth(_: Request, exc: OAuthError) -> JSONResponse:
+        return json_response(
+            {"error": exc.error, "error_description": exc.description},
+            exc.status,
+            {"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        return json_response({"error": _HTTP_ERRORS.get(exc.status_code, "error"), "error_description": str(exc.detail)}, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors: dict[str, list[dict[str, str]]] = {}
+        for error in exc.errors():
+            field = str(error["loc"][-1]) if error.get("loc") else "request"
+            errors.setdefault(field, []).append({"key": "errors.invalid", "description": error.get("msg", "invalid")})
+        return json_response({"errors": errors}, 422)
+
+
+_HTTP_ERRORS = {404: "not_found", 405: "method_not_allowed", 401: "invalid_token", 403: "forbidden"}

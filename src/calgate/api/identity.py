@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: Apache-2.0
+"""GET /v1/account, /v1/userinfo, /v1/profiles and POST /v1/profiles/{id}/revoke."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from calgate.api import shapes
+from calgate.api.deps import CallerDep, ServicesDep
+from calgate.api.errors import json_response
+from calgate.domain import accounts, scopes
+from calgate.domain.model import utcnow
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/account")
+def account(caller: CallerDep) -> JSONResponse:
+    caller.require(scopes.READ_ACCOUNT)
+    a = caller.account
+    return json_response(
+        {
+            "account": {
+                "account_id": a.id,
+                "email": a.email,
+                "name": a.name,
+                "scope": caller.grant.scope,
+                "default_tzid": a.default_tzid,
+                "access_mode": caller.grant.access_mode,
+            },
+            "sub": a.id,
+        }
+    )
+
+
+@router.get("/userinfo")
+def userinfo(caller: CallerDep, services: ServicesDep) -> JSONResponse:
+    caller.require(scopes.READ_ACCOUNT)
+    with services.uow() as uow:
+        views = accounts.profiles(uow, caller)
+    a = caller.account
+    return json_response(
+        {
+            "sub": a.id,
+            "email": a.email,
+            "name": a.name,
+            "zoneinfo": a.default_tzid,
+            "cronofy.type": "account",
+            "cronofy.data": {
+                "authorization": {
+                    "scope": caller.grant.scope,
+                    "status": "active",
+                    "access_mode": caller.grant.access_mode,
+                },
+                "profiles": [
+                    {
+                        **shapes.profile(v.profile),
+                        "profile_calendars": [shapes.calendar(c, v.profile, with_profile=False) for c in v.calendars],
+                    }
+                    for v in views
+                ],
+                "conferencing_profiles": [],
+            },
+        }
+    )
+
+
+@router.get("/profiles")
+def list_profiles(caller: CallerDep, services: ServicesDep) -> JSONResponse:
+    caller.require(scopes.LIST_CALENDARS)
+    with services.uow() as uow:
+        views = accounts.profiles(uow, caller)
+    return json_response({"profiles": [shapes.profile(v.profile) for v in views]})
+
+
+@router.post("/profiles/{profile_id}/revoke")
+def revoke_profile(profile_id: str, caller: CallerDep, services: ServicesDep) -> Response:
+    with services.uow() as uow:
+        accounts.revoke_profile(uow, caller, profile_id, utcnow())
+        uow.commit()
+    return Response(status_code=202)

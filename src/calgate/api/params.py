@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Lenient request parsing, as the official SDKs need (wire notes §1.3).
+
+Parameters come from the query string and from a JSON or form body, on any method, GET
+included. An empty body, ``{}`` and ``[]`` mean "no parameters". ``Content-Encoding`` is never
+used to decode a request body (the C# SDK sends a bogus one).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+
+from calgate.domain.errors import ValidationFailed
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """Query parameters overlaid by body parameters. ``name[]`` keys become lists."""
+    params: dict[str, Any] = {}
+    _merge(params, list(request.query_params.multi_items()))
+    body = await request.body()
+    if not body.strip():
+        return params
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        _merge(params, parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        return params
+    try:
+        data = json.loads(body)
+    except ValueError:
+        if content_type in ("", "application/json"):
+            raise ValidationFailed.single("body", "invalid", "The request body is not valid JSON") from None
+        return params
+    if isinstance(data, dict):
+        params.update(data)
+    elif not (isinstance(data, list) and not data):
+        raise ValidationFailed.single("body", "invalid", "The request body must be a JSON object")
+    return params
+
+
+def _merge(params: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
+    for key, value in pairs:
+        if key.endswith("[]"):
+            params.setdefault(key[:-2], []).append(value)
+        else:
+            params[key] = value
+
+
+def text(params: dict[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed.single(name, "invalid", f"{name} must be a string")
+    return value
+
+
+def boolean(params: dict[str, Any], name: str, default: bool = False) -> bool:
+    """true/false in any case (pycronofy sends Python's True/False), 1/0, or JSON booleans."""
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise ValidationFailed.single(name, "invalid", f"{name} must be true or false")

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``create_app(settings)``: the ASGI application, built from settings, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from calgate import __version__
+from calgate.api import calendars, errors, identity, oauth
+from calgate.config import Settings
+from calgate.services import Services, create_services
+from calgate.web import connect, dashboard, pages
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or (services.settings if services else Settings())
+    services = services or create_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.run_jobs_in_process:
+            services.jobs.start()
+        try:
+            yield
+        finally:
+            services.jobs.stop()
+
+    app = FastAPI(title="calgate", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.services = services
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="calgate_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=settings.cookies_secure,
+    )
+    errors.install(app)
+    for module in (oauth, identity, calendars, connect, dashboard):
+        app.include_router(module.router)
+    pages.install(app)
+    return app

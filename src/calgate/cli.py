@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The ``calgate`` command: serve, migrate, and manage applications.
+
+Settings come from ``CALGATE_*`` environment variables (see README, "Configuration").
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from calgate.config import Settings
+from calgate.domain import applications, ids, model
+from calgate.domain.access_modes import FEATURES
+from calgate.domain.errors import ValidationFailed
+from calgate.services import Services, create_services
+from calgate.store.migrate import upgrade
+
+CLI_OWNER = "cli@calgate.localhost"
+
+
+def _services() -> Services:
+    return create_services(Settings())
+
+
+@click.group()
+def main() -> None:
+    """calgate: a self-hosted calendar connection service (Cronofy v1 compatible)."""
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema."""
+    services = _services()
+    upgrade(services.db.engine)
+    click.echo(f"database at {services.db.engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--migrate/--no-migrate", "run_migrations", default=True, show_default=True, help="Upgrade the database first.")
+def serve(host: str, port: int, run_migrations: bool) -> None:
+    """Run the HTTP service (API, connect pages, dashboard) and, embedded, the job runner."""
+    import uvicorn
+
+    from calgate.app import create_app
+
+    settings = Settings()
+    services = create_services(settings)
+    if run_migrations:
+        upgrade(services.db.engine)
+    if settings.uses_dev_secret:
+        click.echo("warning: CALGATE_SECRET_KEY is not set; using the development key", err=True)
+    click.echo(f"calgate on http://{host}:{port}  (dashboard: {settings.public_url}/dashboard)")
+    uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info")
+
+
+@main.group()
+def apps() -> None:
+    """Register and list applications."""
+
+
+@apps.command("create")
+@click.option("--name", required=True, help="Application name shown on the consent screen.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True, help="Registered redirect URI (repeatable).")
+@click.option("--enable", "features", multiple=True, type=click.Choice(sorted(FEATURES)), help="Offer an extra access mode (repeatable).")
+@click.option("--owner", default=CLI_OWNER, show_default=True, help="Email of the developer who owns it.")
+def apps_create(name: str, redirect_uris: tuple[str, ...], features: tuple[str, ...], owner: str) -> None:
+    """Create an application; prints its client_id and client_secret as JSON."""
+    services = _services()
+    with services.uow() as uow:
+        developer = uow.developers.by_email(owner.lower())
+        if developer is None:
+            # "!" is no argon2 hash: nobody can sign in as this owner until they reset it.
+            developer = model.Developer(id=ids.new_id("dev"), email=owner.lower(), password_hash="!")
+            uow.developers.add(developer)
+        try:
+            app, secret = applications.create(uow, services.box, developer.id, name, list(redirect_uris), set(features))
+        except ValidationFailed as exc:
+            raise click.ClickException(str(exc)) from None
+        uow.commit()
+    click.echo(
+        json.dumps(
+            {
+                "name": app.name,
+                "client_id": app.client_id,
+                "client_secret": secret,
+                "redirect_uris": app.redirect_uris,
+                "features": sorted(app.features),
+            },
+            indent=2,
+        )
+    )
+
+
+@apps.command("list")
+def apps_list() -> None:
+    """List applications as JSON (never their secrets)."""
+    services = _services()
+    with services.uow() as uow:
+        rows = [
+            {
+                "name": a.name,
+                "client_id": a.client_id,
+                "redirect_uris": a.redirect_uris,
+                "features": sorted(a.features),
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in uow.applications.all()
+        ]
+    json.dump(rows, sys.stdout, indent=2)
+    click.echo()

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Settings, read from ``CALGATE_*`` environment variables.
+
+Every default runs the embedded deployment: a SQLite file and a local mail folder under
+``./var``. The settings object is built once (``Settings()``) and passed into
+``create_app``; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "calgate-development-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALGATE_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/calgate.db",
+        description="SQLAlchemy URL. SQLite file by default, postgresql+psycopg://… in production.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base of every absolute URL calgate emits (next_page, links in mail).",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEV_SECRET_KEY),
+        description="Signs session cookies and derives the key that encrypts secrets at rest.",
+    )
+    old_secret_keys: str = Field(
+        default="", description="Comma-separated previous secret keys, accepted while rotating."
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:password@]host:port (smtps:// for implicit TLS). "
+        "Unset: mail is written as .eml files to mail_dir.",
+    )
+    mail_dir: Path = Field(default=Path("var/mail"), description="Where .eml files go without SMTP.")
+    organizer_email: str = Field(
+        default="calendar@calgate.localhost",
+        description="From address of every message and ORGANIZER of every invitation.",
+    )
+    access_token_ttl: int = Field(default=3600, description="Seconds an access token lives.")
+    authorization_code_ttl: int = Field(default=600, description="Seconds an authorization code lives.")
+    email_code_ttl: int = Field(default=900, description="Seconds an emailed verification code lives.")
+    run_jobs_in_process: bool = Field(
+        default=True, description="Run the job queue inside the server process (embedded default)."
+    )
+    secure_cookies: bool | None = Field(
+        default=None, description="Mark cookies Secure; defaults to true when public_url is https."
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.public_url.startswith("https://")
+
+    @property
+    def old_keys(self) -> list[str]:
+        return [k.strip() for k in self.old_secret_keys.split(",") if k.strip()]
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.secret_key.get_secret_value() == DEV_SECRET_KEY

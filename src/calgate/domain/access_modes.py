@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Calendar Access Modes: the one place that knows what each mode may do.
+
+The product spec (Cronofy's "Calendar Access Modes") defines three modes a person chooses when
+connecting through the OAuth flow. Each has one immutable ``AccessModePolicy`` answering every
+question the rest of calgate asks: may we store event details, how do the app's events reach
+the person, which providers are offered, which application feature must be on, what the mode
+looks like on the wire. Nothing outside this module compares mode names.
+
+    mode          store details  writes reach the person   feature needed
+    read_write    yes            written to the calendar   (always offered)
+    free_busy     no             email invitations (iMIP)  "Free/Busy access mode"
+    no_calendar   hosted only    email invitations (iMIP)  "No Calendar Access mode"
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from calgate.domain import scopes
+from calgate.domain.errors import AuthorizeError
+
+
+class WriteDelivery(enum.Enum):
+    PROVIDER = "provider"  # written straight into the person's calendar
+    EMAIL_INVITE = "email_invite"  # sent as iTIP REQUEST/CANCEL by email (RFC 6047)
+
+
+# Providers calgate knows, with the label the chooser shows.
+PROVIDERS: dict[str, str] = {
+    "google": "Google",
+    "ms_graph": "Microsoft 365 / Outlook.com",
+    "apple": "iCloud",
+    "caldav": "Other CalDAV server",
+}
+# Other names applications send for the same providers (wire notes §2.1).
+PROVIDER_ALIASES: dict[str, str] = {"office365": "ms_graph", "live_connect": "ms_graph"}
+HOSTED_PROVIDER = "cronofy"
+
+
+@dataclass(frozen=True)
+class AccessModePolicy:
+    name: str
+    label: str
+    explanation: str  # what the person reads in the chooser
+    feature: str | None  # application feature that must be enabled; None = always offered
+    stores_event_details: bool
+    hosted: bool  # calgate hosts the calendar; no provider is connected
+    write_delivery: WriteDelivery
+    providers: tuple[str, ...]
+    provider_suffix: str = ""
+    # Extra individual scopes that a bundle grants in this mode (free_busy_write reads events
+    # only where calgate holds the events: the hosted calendar).
+    bundle_extras: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def wire_provider_name(self, provider: str | None) -> str:
+        """The provider_name Cronofy shows for a profile in this mode (e.g. google_free_busy)."""
+        if self.hosted or provider is None:
+            return HOSTED_PROVIDER
+        return f"{provider}{self.provider_suffix}"
+
+    def grants(self, requested: list[str]) -> frozenset[str]:
+        return scopes.expand(requested, self.bundle_extras)
+
+    def describe(self, requested: list[str]) -> list[scopes.ScopeInfo]:
+        return scopes.describe(requested, self.bundle_extras)
+
+
+READ_WRITE = AccessModePolicy(
+    name="read_write",
+    label="Read-Write",
+    explanation=(
+        "Connect your calendar. The app sees your events and free time, and the events it "
+        "creates are added straight into your calendar."
+    ),
+    feature=None,
+    stores_event_details=True,
+    hosted=False,
+    write_delivery=WriteDelivery.PROVIDER,
+    providers=("google", "ms_graph", "apple", "caldav"),
+)
+FREE_BUSY = AccessModePolicy(
+    name="free_busy",
+    label="Free/Busy",
+    explanation=(
+        "Connect your calendar, but share only when you are busy: no titles, descriptions, "
+        "locations or attendees leave your calendar. Events the app creates arrive as email "
+        "invitations you can accept."
+    ),
+    feature="free_busy",
+    stores_event_details=False,
+    hosted=False,
+    write_delivery=WriteDelivery.EMAIL_INVITE,
+    providers=("google", "ms_graph", "apple", "caldav"),
+    provider_suffix="_free_busy",
+)
+NO_CALENDAR = AccessModePolicy(
+    name="no_calendar",
+    label="No Access",
+    explanation=(
+        "Don't connect a calendar at all. You confirm your email address; events the app "
+        "creates arrive as email invitations, and you manage your availability by hand."
+    ),
+    feature="no_calendar",
+    stores_event_details=True,
+    hosted=True,
+    write_delivery=WriteDelivery.EMAIL_INVITE,
+    providers=(),
+    bundle_extras={scopes.FREE_BUSY_WRITE: frozenset({scopes.READ_EVENTS})},
+)
+
+POLICIES: dict[str, AccessModePolicy] = {p.name: p for p in (READ_WRITE, FREE_BUSY, NO_CALENDAR)}
+# Features an application can switch on in the dashboard, in the chooser's order.
+FEATURES: dict[str, AccessModePolicy] = {p.feature: p for p in POLICIES.values() if p.feature}
+
+
+def policy(mode: str) -> AccessModePolicy:
+    return POLICIES[mode]
+
+
+def enabled_modes(features: set[str] | frozenset[str]) -> list[AccessModePolicy]:
+    """Modes an application offers: Read-Write always, the others when their feature is on."""
+    return [p for p in POLICIES.values() if p.feature is None or p.feature in features]
+
+
+@dataclass(frozen=True)
+class ModeChoice:
+    """What an authorization request pre-selects: a mode, a provider, both or neither."""
+
+    mode: AccessModePolicy | None
+    provider: str | None
+
+
+def resolve_choice(
+    access_mode: str | None, provider_name: str | None, requested_scopes: list[str], features: set[str]
+) -> ModeChoice:
+    """Interpret access_mode and provider_name (with Cronofy's aliases) for one application.
+
+    Raises ``AuthorizeError`` (redirectable) for unknown, conflicting or disabled choices.
+    """
+    access_mode = access_mode or None
+    provider_name = provider_name or None
+    implied_mode: str | None = None
+    provider: str | None = None
+    if provider_name is not None:
+        if provider_name == HOSTED_PROVIDER:
+            implied_mode = NO_CALENDAR.name
+        elif provider_name.endswith(FREE_BUSY.provider_suffix):
+            implied_mode = FREE_BUSY.name
+            provider = provider_name[: -len(FREE_BUSY.provider_suffix)]
+        else:
+            provider = provider_name
+        if provider is not None:
+            provider = PROVIDER_ALIASES.get(provider, provider)
+            if provider not in PROVIDERS:
+                raise AuthorizeError("invalid_request", f"provider_name {provider_name!r} is not known")
+    if access_mode is not None and access_mode not in POLICIES:
+        raise AuthorizeError(
+            "invalid_request",
+            f"access_mode {access_mode!r} is not one of {', '.join(POLICIES)}",
+        )
+    if access_mode and implied_mode and access_mode != implied_mode:
+        raise AuthorizeError(
+            "invalid_request", f"provider_name {provider_name!r} belongs to access_mode {implied_mode}"
+        )
+    mode_name = access_mode or implied_mode
+    chosen = POLICIES[mode_name] if mode_name else None
+    if chosen is not None:
+        if chosen is not READ_WRITE and scopes.FREE_BUSY_WRITE not in requested_scopes:
+            raise AuthorizeError(
+                "invalid_scope", f"access_mode {chosen.name} requires the free_busy_write scope"
+            )
+        if chosen.feature is not None and chosen.feature not in features:
+            raise AuthorizeError(
+                "unauthorized_client",
+                f"access_mode {chosen.name} is not enabled for this application",
+            )
+        if provider is not None and provider not in chosen.providers:
+            raise AuthorizeError(
+                "invalid_request", f"provider_name {provider_name!r} is not offered in access_mode {chosen.name}"
+            )
+    elif scopes.FREE_BUSY_WRITE not in requested_scopes or len(enabled_modes(features)) == 1:
+        # The chooser appears only for free_busy_write with a choice to make; otherwise the
+        # person connects a calendar in Read-Write.
+        chosen = READ_WRITE
+    return ModeChoice(mode=chosen, provider=provider)

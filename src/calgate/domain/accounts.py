@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: Apache-2.0
+"""An account's profiles and calendars, as the calling application may see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from calgate.domain import ids, model, scopes
+from calgate.domain.authorization import Caller
+from calgate.domain.errors import NotFound, ValidationFailed
+from calgate.domain.ports import UnitOfWork
+
+MAX_CALENDAR_NAME = 255
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    profile: model.Profile
+    calendars: list[model.Calendar]
+
+
+def profiles(uow: UnitOfWork, caller: Caller) -> list[ProfileView]:
+    """Live profiles with their live calendars, oldest first."""
+    calendars = uow.calendars.of_account(caller.account.id)
+    return [
+        ProfileView(p, [c for c in calendars if c.profile_id == p.id and not c.deleted])
+        for p in sorted(uow.profiles.of_account(caller.account.id), key=lambda p: p.created_at)
+        if p.revoked_at is None
+    ]
+
+
+def create_calendar(uow: UnitOfWork, caller: Caller, profile_id: str | None, name: str | None, color: str | None) -> tuple[model.Profile, model.Calendar]:
+    caller.require(scopes.CREATE_CALENDAR)
+    errors: dict[str, list[tuple[str, str]]] = {}
+    if not profile_id:
+        errors["profile_id"] = [("errors.required", "profile_id must be specified")]
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [("errors.required", "name must be specified")]
+    elif len(name) > MAX_CALENDAR_NAME:
+        errors["name"] = [("errors.too_long", f"name must be at most {MAX_CALENDAR_NAME} characters")]
+    if errors:
+        raise ValidationFailed(errors)
+    view = next((v for v in profiles(uow, caller) if v.profile.id == profile_id), None)
+    if view is None:
+        raise NotFound("profile")
+    if any(c.name == name for c in view.calendars):
+        raise ValidationFailed.single("name", "duplicate_calendar_name", f"A calendar named {name!r} already exists")
+    calendar = model.Calendar(
+        id=f"cal_{view.profile.id[4:]}_{ids.new_secret(12)}",
+        account_id=caller.account.id,
+        profile_id=view.profile.id,
+        name=name,
+        color=color,
+    )
+    uow.calendars.add(calendar)
+    return view.profile, calendar
+
+
+def revoke_profile(uow: UnitOfWork, caller: Caller, profile_id: str, now: dt.datetime) -> None:
+    profile = uow.profiles.get(profile_id)
+    if profile is None or profile.account_id != caller.account.id or profile.revoked_at is not None:
+        raise NotFound("profile")
+    profile.revoked_at = now
+    profile.connected = False

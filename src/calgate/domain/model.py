@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The domain's objects. Plain dataclasses: ``store.orm`` maps them to tables imperatively.
+
+Times are timezone-aware UTC datetimes. Secrets never live here in clear: tokens, codes and
+client secrets appear as their digests (``ids.digest``); the client secret is also kept
+encrypted because push notifications are signed with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from calgate.domain import access_modes
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(eq=False)
+class Developer:
+    id: str
+    email: str
+    password_hash: str
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Application:
+    id: str
+    developer_id: str
+    name: str
+    client_id: str
+    client_secret_digest: str
+    client_secret_sealed: str  # encrypted with the server key; signs push notifications
+    redirect_uris: list[str] = field(default_factory=list)
+    free_busy_enabled: bool = False
+    no_calendar_enabled: bool = False
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def features(self) -> set[str]:
+        enabled = {"free_busy": self.free_busy_enabled, "no_calendar": self.no_calendar_enabled}
+        return {name for name, on in enabled.items() if on}
+
+    def set_feature(self, feature: str, on: bool) -> None:
+        if feature not in access_modes.FEATURES:
+            raise ValueError(f"unknown feature {feature!r}")
+        setattr(self, f"{feature}_enabled", on)
+
+    def offered_modes(self) -> list[access_modes.AccessModePolicy]:
+        return access_modes.enabled_modes(self.features)
+
+
+@dataclass(eq=False)
+class Account:
+    id: str
+    application_id: str
+    email: str
+    name: str
+    default_tzid: str = "Etc/UTC"
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Profile:
+    """One connected calendar source of an account, in one access mode."""
+
+    id: str
+    account_id: str
+    provider: str  # calgate's provider: "cronofy" (hosted), google, ms_graph, apple, caldav
+    access_mode: str
+    name: str  # usually the email address
+    connected: bool = True
+    revoked_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def policy(self) -> access_modes.AccessModePolicy:
+        return access_modes.policy(self.access_mode)
+
+    @property
+    def wire_provider_name(self) -> str:
+        return self.policy.wire_provider_name(self.provider)
+
+
+@dataclass(eq=False)
+class Calendar:
+    id: str
+    account_id: str
+    profile_id: str
+    name: str
+    primary: bool = False
+    readonly: bool = False
+    deleted: bool = False
+    color: str | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Grant:
+    """An application's authorization over an account: what the tokens it issued hang on."""
+
+    id: str
+    application_id: str
+    account_id: str
+    scope: str
+    access_mode: str
+    revoked_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.scope.split()
+
+
+@dataclass(eq=False)
+class Token:
+    digest: str
+    kind: str  # "access" or "refresh"
+    grant_id: str
+    expires_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class AuthorizationCode:
+    digest: str
+    application_id: str
+    grant_id: str
+    redirect_uri: str
+    expires_at: dt.datetime
+    code_challenge: str | None = None
+    used_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class EmailVerification:
+    id: str
+    email: str
+    code_digest: str
+    expires_at: dt.datetime
+    attempts: int = 0
+    verified_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Job:
+    id: str
+    kind: str
+    payload: dict[str, Any]
+    status: str = "pending"  # pending, done, failed
+    attempts: int = 0
+    run_after: dt.datetime = field(default_factory=utcnow)
+    locked_until: dt.datetime | None = None
+    last_error: str | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None

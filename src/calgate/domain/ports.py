@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the domain needs from the outside world, as protocols.
+
+``store.unit_of_work.SqlUnitOfWork`` implements ``UnitOfWork``; a service function opens one,
+loads, calls the domain, enqueues the jobs its change causes and commits once, so a change and
+its jobs are durable together.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+
+from calgate.domain import model
+
+T = TypeVar("T")
+
+
+class Repository(Protocol[T]):
+    def add(self, item: T) -> None: ...
+    def get(self, key: str) -> T | None: ...
+
+
+class Applications(Repository[model.Application], Protocol):
+    def by_client_id(self, client_id: str) -> model.Application | None: ...
+    def by_secret_digest(self, digest: str) -> model.Application | None: ...
+    def of_developer(self, developer_id: str) -> list[model.Application]: ...
+    def all(self) -> list[model.Application]: ...
+
+
+class Developers(Repository[model.Developer], Protocol):
+    def by_email(self, email: str) -> model.Developer | None: ...
+
+
+class Accounts(Repository[model.Account], Protocol):
+    def by_email(self, application_id: str, email: str) -> model.Account | None: ...
+
+
+class Profiles(Repository[model.Profile], Protocol):
+    def of_account(self, account_id: str) -> list[model.Profile]: ...
+
+
+class Calendars(Repository[model.Calendar], Protocol):
+    def of_account(self, account_id: str) -> list[model.Calendar]: ...
+
+
+class Grants(Repository[model.Grant], Protocol):
+    def of_account(self, application_id: str, account_id: str) -> list[model.Grant]: ...
+
+
+class Tokens(Repository[model.Token], Protocol):
+    def of_grant(self, grant_id: str) -> list[model.Token]: ...
+
+
+class Codes(Repository[model.AuthorizationCode], Protocol):
+    def get_for_update(self, digest: str) -> model.AuthorizationCode | None: ...
+
+
+class Jobs(Protocol):
+    def enqueue(self, kind: str, payload: dict[str, Any]) -> model.Job: ...
+
+
+class UnitOfWork(Protocol):
+    developers: Developers
+    applications: Applications
+    accounts: Accounts
+    profiles: Profiles
+    calendars: Calendars
+    grants: Grants
+    tokens: Tokens
+    codes: Codes
+    verifications: Repository[model.EmailVerification]
+    jobs: Jobs
+
+    def __enter__(self) -> "UnitOfWork": ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def flush(self) -> None: ...
+
+
+class SecretBox(Protocol):
+    """Encrypts secrets that must be readable again (client secrets, provider credentials)."""
+
+    def seal(self, plaintext: str) -> str: ...
+    def open(self, sealed: str) -> str: ...

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Two ways to deliver a message: SMTP, or a ``.eml`` file in the local mail folder."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+
+class MailSender(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Deliver ``message`` or raise; the job queue retries on any exception."""
+
+
+class MailDirSender:
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        key = message["Message-ID"].strip("<>").replace("/", "_")
+        final = self.directory / f"{key}.eml"
+        temporary = self.directory / f".{key}.tmp"
+        temporary.write_bytes(bytes(message))
+        os.replace(temporary, final)  # atomic: readers never see half a message
+
+
+class SmtpSender:
+    """smtp://[user:password@]host[:port][?starttls=true] or smtps://… (implicit TLS)."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError("CALGATE_SMTP_URL must start with smtp:// or smtps://")
+        self.implicit_tls = parts.scheme == "smtps"
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (465 if self.implicit_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.starttls = "starttls=true" in (parts.query or "").lower()
+        self.timeout = timeout
+
+    def send(self, message: EmailMessage) -> None:
+        if self.implicit_tls:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with client:
+            if self.starttls:
+                client.starttls(context=ssl.create_default_context())
+            if self.username:
+                client.login(self.username, self.password or "")
+            client.send_message(message)
+
+
+def make_sender(smtp_url: str | None, mail_dir: Path) -> MailSender:
+    return SmtpSender(smtp_url) if smtp_url else MailDirSender(mail_dir)
+
+
+def read_mail_dir(directory: Path, limit: int = 200) -> list[EmailMessage]:
+    """Messages in the mail folder, newest first (the dashboard's outbox page)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    files = sorted(directory.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
+    parser = BytesParser(policy=default_policy)
+    return [parser.parsebytes(path.read_bytes()) for path in files]  # type: ignore[misc]

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What a running calgate holds: settings, database, secret box, mail sender and job runner.
+
+Built once by ``create_services(settings)`` (never at import time) and shared by the HTTP
+layers, the CLI and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calgate.config import Settings
+from calgate.crypto import FernetBox
+from calgate.jobs.handlers import handlers
+from calgate.jobs.runner import JobRunner
+from calgate.mail.senders import MailSender, make_sender
+from calgate.store.db import make_engine
+from calgate.store.unit_of_work import Database, SqlUnitOfWork
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    box: FernetBox
+    mail: MailSender
+    jobs: JobRunner
+
+    def uow(self) -> SqlUnitOfWork:
+        return self.db.uow()
+
+
+def create_services(settings: Settings) -> Services:
+    db = Database(make_engine(settings.database_url))
+    mail = make_sender(settings.smtp_url, settings.mail_dir)
+    runner = JobRunner(db, handlers(mail, settings.organizer_email))
+    db.on_commit(runner.wake)
+    return Services(
+        settings=settings,
+        db=db,
+        box=FernetBox(settings.secret_key.get_secret_value(), settings.old_keys),
+        mail=mail,
+        jobs=runner,
+    )

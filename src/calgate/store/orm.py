@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Maps the domain's dataclasses onto the tables (SQLAlchemy imperative mapping), so the
+domain stays free of SQLAlchemy (Cosmic Python's classical mapping)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+
+from calgate.domain import model
+from calgate.store import tables
+
+mapper_registry = registry(metadata=tables.metadata)
+_MAPPED = {
+    model.Developer: tables.developers,
+    model.Application: tables.applications,
+    model.Account: tables.accounts,
+    model.Profile: tables.profiles,
+    model.Calendar: tables.calendars,
+    model.Grant: tables.grants,
+    model.Token: tables.tokens,
+    model.AuthorizationCode: tables.authorization_codes,
+    model.EmailVerification: tables.email_verifications,
+    model.Job: tables.jobs,
+}
+
+
+def start_mappers() -> None:
+    """Idempotent: map every domain class once per process."""
+    for cls, table in _MAPPED.items():
+        if not hasattr(cls, "__mapper__"):
+            mapper_registry.map_imperatively(cls, table)

@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Repositories: add and fetch domain objects. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from calgate.domain import ids, model
+
+T = TypeVar("T")
+
+
+class _Repository(Generic[T]):
+    cls: type[T]
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, item: T) -> None:
+        # Flushed at once: the mapping has no relationships, so only the order of adds tells
+        # SQLAlchemy to insert a parent row before the rows that reference it.
+        self.session.add(item)
+        self.session.flush()
+
+    def get(self, key: str) -> T | None:
+        return self.session.get(self.cls, key)
+
+    def _where(self, *criteria: Any, order_by: Any = None) -> list[T]:
+        stmt = select(self.cls).where(*criteria)
+        if order_by is not None:
+            stmt = stmt.order_by(order_by)
+        return list(self.session.scalars(stmt))
+
+    def _one(self, *criteria: Any) -> T | None:
+        return self.session.scalars(select(self.cls).where(*criteria)).first()
+
+
+class Developers(_Repository[model.Developer]):
+    cls = model.Developer
+
+    def by_email(self, email: str) -> model.Developer | None:
+        return self._one(model.Developer.email == email)
+
+
+class Applications(_Repository[model.Application]):
+    cls = model.Application
+
+    def by_client_id(self, client_id: str) -> model.Application | None:
+        return self._one(model.Application.client_id == client_id)
+
+    def by_secret_digest(self, digest: str) -> model.Application | None:
+        return self._one(model.Application.client_secret_digest == digest)
+
+    def of_developer(self, developer_id: str) -> list[model.Application]:
+        return self._where(model.Application.developer_id == developer_id, order_by=model.Application.created_at)
+
+    def all(self) -> list[model.Application]:
+        return self._where(order_by=model.Application.created_at)
+
+
+class Accounts(_Repository[model.Account]):
+    cls = model.Account
+
+    def by_email(self, application_id: str, email: str) -> model.Account | None:
+        return self._one(model.Account.application_id == application_id, model.Account.email == email)
+
+
+class Profiles(_Repository[model.Profile]):
+    cls = model.Profile
+
+    def of_account(self, account_id: str) -> list[model.Profile]:
+        return self._where(model.Profile.account_id == account_id, order_by=model.Profile.created_at)
+
+
+class Calendars(_Repository[model.Calendar]):
+    cls = model.Calendar
+
+    def of_account(self, account_id: str) -> list[model.Calendar]:
+        return self._where(model.Calendar.account_id == account_id, order_by=model.Calendar.created_at)
+
+
+class Grants(_Repository[model.Grant]):
+    cls = model.Grant
+
+    def of_account(self, application_id: str, account_id: str) -> list[model.Grant]:
+        return self._where(model.Grant.application_id == application_id, model.Grant.account_id == account_id)
+
+
+class Tokens(_Repository[model.Token]):
+    cls = model.Token
+
+    def of_grant(self, grant_id: str) -> list[model.Token]:
+        return self._where(model.Token.grant_id == grant_id)
+
+
+class Codes(_Repository[model.AuthorizationCode]):
+    cls = model.AuthorizationCode
+
+    def get_for_update(self, digest: str) -> model.AuthorizationCode | None:
+        # Row lock on PostgreSQL (ignored by SQLite, whose BEGIN IMMEDIATE already serialises
+        # writers), so two concurrent exchanges of one code cannot both succeed.
+        stmt = select(model.AuthorizationCode).where(model.AuthorizationCode.digest == digest).with_for_update()
+        return self.session.scalars(stmt).first()
+
+
+class Verifications(_Repository[model.EmailVerification]):
+    cls = model.EmailVerification
+
+
+class Jobs(_Repository[model.Job]):
+    cls = model.Job
+
+    def enqueue(self, kind: str, payload: dict[str, Any]) -> model.Job:
+        job = model.Job(id=ids.new_id("job"), kind=kind, payload=payload)
+        self.add(job)
+        return job
+
+
+def claim_due_job(session: Session, now: dt.datetime, lease_seconds: int) -> model.Job | None:
+    """Take the oldest due job and lease it. ``SKIP LOCKED`` lets any number of workers on
+    PostgreSQL claim side by side without double work; SQLite serialises writers already."""
+    stmt = (
+        select(model.Job)
+        .where(
+            model.Job.status == "pending",
+            model.Job.run_after <= now,
+            or_(model.Job.locked_until.is_(None), model.Job.locked_until <= now),
+        )
+        .order_by(model.Job.run_after)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    job = session.scalars(stmt).first()
+    if job is not None:
+        job.locked_until = now + dt.timedelta(seconds=lease_seconds)
+        job.attempts += 1
+    return job

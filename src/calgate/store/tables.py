@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The schema. Migrations under ``migrations/versions`` must produce exactly this
+(``tests/integration/store/test_migrations.py`` compares them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def _created() -> Column[dt.datetime]:
+    return Column("created_at", UTCDateTime(), nullable=False)
+
+
+developers = Table(
+    "developers",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    _created(),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("developer_id", String(40), ForeignKey("developers.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("client_secret_digest", String(64), nullable=False, unique=True),
+    Column("client_secret_sealed", Text, nullable=False),
+    Column("redirect_uris", JSON, nullable=False),
+    Column("free_busy_enabled", Boolean, nullable=False),
+    Column("no_calendar_enabled", Boolean, nullable=False),
+    _created(),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("default_tzid", String(64), nullable=False),
+    _created(),
+    Index("ix_accounts_application_email", "application_id", "email", unique=True),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("provider", String(32), nullable=False),
+    Column("access_mode", String(32), nullable=False),
+    Column("name", String(254), nullable=False),
+    Column("connected", Boolean, nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    _created(),
+)
+
+calendars = Table(
+    "calendars",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("profile_id", String(40), ForeignKey("profiles.id"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("primary", Boolean, nullable=False),
+    Column("readonly", Boolean, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("color", String(16)),
+    _created(),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("access_mode", String(32), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    _created(),
+    Index("ix_grants_application_account", "application_id", "account_id"),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("grant_id", String(40), ForeignKey("grants.id"), nullable=False, index=True),
+    Column("expires_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+    _created(),
+)
+
+authorization_codes = Table(
+    "authorization_codes",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False),
+    Column("grant_id", String(40), ForeignKey("grants.id"), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("code_challenge", String(128)),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime()),
+    _created(),
+)
+
+email_verifications = Table(
+    "email_verifications",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("code_digest", String(64), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("verified_at", UTCDateTime()),
+    _created(),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("run_after", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime()),
+    Column("last_error", Text),
+    _created(),
+    Column("finished_at", UTCDateTime()),
+    Index("ix_jobs_status_run_after", "status", "run_after"),
+)

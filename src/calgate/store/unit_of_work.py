@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The unit of work: one session, one transaction, every repository.
+
+Leaving the ``with`` block without ``commit()`` rolls back. Objects stay usable after commit
+(``expire_on_commit=False``) so the HTTP layer can render what a service returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from calgate.store import orm, repositories
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        self.session = self._factory()
+        self.developers = repositories.Developers(self.session)
+        self.applications = repositories.Applications(self.session)
+        self.accounts = repositories.Accounts(self.session)
+        self.profiles = repositories.Profiles(self.session)
+        self.calendars = repositories.Calendars(self.session)
+        self.grants = repositories.Grants(self.session)
+        self.tokens = repositories.Tokens(self.session)
+        self.codes = repositories.Codes(self.session)
+        self.verifications = repositories.Verifications(self.session)
+        self.jobs = repositories.Jobs(self.session)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        # close() rolls back whatever was not committed and detaches the objects without
+        # expiring them, so what a service returned can still be rendered.
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class Database:
+    """What the app holds: the engine and a factory of units of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        orm.start_mappers()
+        self.engine = engine
+        self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        self._commit_listeners: list[Callable[[], None]] = []
+        event.listen(self.session_factory, "after_commit", self._after_commit)
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every commit (the in-process job runner wakes up on it)."""
+        self._commit_listeners.append(listener)
+
+    def _after_commit(self, _session: Session) -> None:
+        for listener in self._commit_listeners:
+            listener()
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.session_factory)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Page plumbing shared by the connect flow and the dashboard: templates, CSRF, error pages.
+
+CSRF: a random token lives in the signed session cookie; every form carries it in a hidden
+``csrf_token`` field and every POST handler checks it (``check_csrf``) before doing anything.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from calgate.domain.errors import ValidationFailed
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The POSTed form as a plain dict, after the CSRF check."""
+    form = await request.form()
+    sent = str(form.get("csrf_token") or "")
+    expected = request.session.get("csrf") or ""
+    if not expected or not secrets.compare_digest(sent.encode(), str(expected).encode()):
+        raise CsrfFailed()
+    return {key: str(value) for key, value in form.multi_items() if isinstance(value, str)}
+
+
+def form_list(request_form: Any, name: str) -> list[str]:
+    return [str(v) for v in request_form.getlist(name)]
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("errors", {})
+    return templates.TemplateResponse(request, template, {"csrf_token": csrf_token(request), **context}, status_code=status)
+
+
+def field_errors(exc: ValidationFailed) -> dict[str, str]:
+    return {field: "; ".join(description for _, description in pairs) for field, pairs in exc.errors.items()}
+
+
+def error_page(request: Request, title: str, message: str, status: int = 400) -> HTMLResponse:
+    return render(request, "error.html", status=status, title=title, message=message)
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _: CsrfFailed) -> HTMLResponse:
+        return error_page(
+            request,
+            "This form has expired",
+            "The page was open too long or came from somewhere else. Go back, reload it and try again.",
+            403,
+        )

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: Apache-2.0
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import LiveServer, database_url, make_settings
+
+BACKENDS = ["sqlite", "postgresql"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One calgate per backend for the whole run, on its own loopback port."""
+    directory = tmp_path_factory.mktemp(f"calgate-{request.param}")
+    with database_url(request.param, directory) as url:
+        server = LiveServer(make_settings(url, directory)).start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def calgate(live_server: LiveServer) -> Iterator[LiveServer]:
+    """The live server with empty tables and an empty mail folder."""
+    live_server.reset()
+    yield live_server
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
