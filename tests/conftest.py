@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from calgate.services import Services, create_services
+from calgate.store.migrate import upgrade
 from tests.support.server import LiveServer, database_url, make_settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -35,3 +37,15 @@ def calgate(live_server: LiveServer) -> Iterator[LiveServer]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(params=BACKENDS)
+def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Services]:
+    """Fresh, migrated calgate services (no HTTP server, no background runner) per backend."""
+    with database_url(request.param, tmp_path) as url:
+        built = create_services(make_settings(url, tmp_path))
+        upgrade(built.db.engine)
+        try:
+            yield built
+        finally:
+            built.db.dispose()

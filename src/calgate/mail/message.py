@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from typing import Any
 
 from calgate.domain.model import utcnow
@@ -18,7 +18,8 @@ def compose(payload: dict[str, Any], sender: str, message_key: str) -> EmailMess
     message["Subject"] = payload["subject"]
     message["Date"] = format_datetime(utcnow())
     domain = sender.partition("@")[2] or "calgate.localhost"
-    message["Message-ID"] = make_msgid(idstring=message_key, domain=domain)
+    # The same id on every retry: receivers (and the mail folder) see one message, not several.
+    message["Message-ID"] = f"<{message_key}@{domain}>"
     message.set_content(payload["text"])
     if payload.get("html"):
         message.add_alternative(payload["html"], subtype="html")
