@@ -22,6 +22,8 @@ from calgate.domain.ports import UnitOfWork
 
 _PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MAX_CODE_ATTEMPTS = 5
+# Codes one address may be sent per hour: enough for typos, too few to mail-bomb someone.
+MAX_CODES_PER_HOUR = 5
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,10 @@ def start_email_verification(
         errors["email"] = [("errors.invalid", "Enter a valid email address")]
     if errors:
         raise ValidationFailed(errors)
+    if uow.verifications.sent_since(email, now - dt.timedelta(hours=1)) >= MAX_CODES_PER_HOUR:
+        raise ValidationFailed.single(
+            "email", "rate_limited", "Too many codes were sent to this address; try again in an hour"
+        )
     code = ids.new_numeric_code(6)
     verification = model.EmailVerification(
         id=ids.new_id("ver"), email=email, code_digest=ids.digest(code), expires_at=now + dt.timedelta(seconds=ttl)

@@ -8,6 +8,7 @@ its jobs are durable together.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol, TypeVar
 
 from calgate.domain import model
@@ -55,6 +56,10 @@ class Codes(Repository[model.AuthorizationCode], Protocol):
     def get_for_update(self, digest: str) -> model.AuthorizationCode | None: ...
 
 
+class Verifications(Repository[model.EmailVerification], Protocol):
+    def sent_since(self, email: str, since: dt.datetime) -> int: ...
+
+
 class Jobs(Protocol):
     def enqueue(self, kind: str, payload: dict[str, Any]) -> model.Job: ...
 
@@ -68,7 +73,7 @@ class UnitOfWork(Protocol):
     grants: Grants
     tokens: Tokens
     codes: Codes
-    verifications: Repository[model.EmailVerification]
+    verifications: Verifications
     jobs: Jobs
 
     def __enter__(self) -> "UnitOfWork": ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from calgate.domain import ids, model
@@ -109,6 +109,10 @@ class Codes(_Repository[model.AuthorizationCode]):
 
 class Verifications(_Repository[model.EmailVerification]):
     cls = model.EmailVerification
+
+    def sent_since(self, email: str, since: dt.datetime) -> int:
+        stmt = select(func.count()).where(model.EmailVerification.email == email, model.EmailVerification.created_at >= since)
+        return int(self.session.scalar(stmt) or 0)
 
 
 class Jobs(_Repository[model.Job]):

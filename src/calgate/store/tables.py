@@ -160,7 +160,7 @@ email_verifications = Table(
     "email_verifications",
     metadata,
     Column("id", String(40), primary_key=True),
-    Column("email", String(254), nullable=False),
+    Column("email", String(254), nullable=False, index=True),
     Column("code_digest", String(64), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False),

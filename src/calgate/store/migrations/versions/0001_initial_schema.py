@@ -35,6 +35,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_email_verifications'))
     )
+    with op.batch_alter_table('email_verifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_verifications_email'), ['email'], unique=False)
     op.create_table('jobs',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
@@ -190,5 +192,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_jobs_status_run_after')
 
     op.drop_table('jobs')
+    with op.batch_alter_table('email_verifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_verifications_email'))
     op.drop_table('email_verifications')
     op.drop_table('developers')
