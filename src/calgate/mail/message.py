@@ -10,6 +10,9 @@ from typing import Any
 from calgate.domain.model import utcnow
 
 
+APPLICATION_HEADER = "X-Calgate-Application"
+
+
 def compose(payload: dict[str, Any], sender: str, message_key: str) -> EmailMessage:
     """``message_key`` (the job id) makes the Message-ID stable across retries."""
     message = EmailMessage()
@@ -20,6 +23,9 @@ def compose(payload: dict[str, Any], sender: str, message_key: str) -> EmailMess
     domain = sender.partition("@")[2] or "calgate.localhost"
     # The same id on every retry: receivers (and the mail folder) see one message, not several.
     message["Message-ID"] = f"<{message_key}@{domain}>"
+    if payload.get("application_id"):
+        # Lets the dashboard's outbox show each developer only their applications' mail.
+        message[APPLICATION_HEADER] = payload["application_id"]
     message.set_content(payload["text"])
     if payload.get("html"):
         message.add_alternative(payload["html"], subtype="html")

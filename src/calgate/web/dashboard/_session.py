@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What every dashboard page shares: the signed-in developer, one-shot notices, rendering."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from calgate.api.deps import ServicesDep
+from calgate.domain.model import Developer
+from calgate.web.pages import form_data, render
+
+SIGN_IN = "/dashboard/sign-in"
+HOME = "/dashboard"
+
+
+def current_developer(request: Request, services: ServicesDep) -> Developer | None:
+    """The developer this session belongs to, or None when signed out."""
+    developer_id = request.session.get("developer_id")
+    if not developer_id:
+        return None
+    with services.uow() as uow:
+        developer = uow.developers.get(str(developer_id))
+    if developer is None:  # the account is gone: treat the session as signed out
+        request.session.pop("developer_id", None)
+    return developer
+
+
+DeveloperDep = Annotated[Developer | None, Depends(current_developer)]
+# The POSTed form after the CSRF check; a failed check becomes the 403 page (pages.install).
+FormDep = Annotated[dict[str, str], Depends(form_data)]
+
+
+def start_session(request: Request, developer: Developer) -> None:
+    """Begin a signed-in session. Clearing first means a session planted before sign-in (and
+    its CSRF token) is never promoted (session fixation)."""
+    request.session.clear()
+    request.session["developer_id"] = developer.id
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def to_sign_in() -> RedirectResponse:
+    return redirect(SIGN_IN)
+
+
+def notify(request: Request, message: str) -> None:
+    """A notice shown once, on the next dashboard page (post/redirect/get)."""
+    request.session["notice"] = message
+
+
+def page(
+    request: Request, template: str, developer: Developer | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    notice = request.session.pop("notice", None)
+    return render(request, f"dashboard/{template}", status=status, developer=developer, notice=notice, **context)
