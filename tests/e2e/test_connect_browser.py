@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Route, expect
 
 from calgate.domain import scopes
 from tests.support.factories import AppCredentials, make_application
@@ -173,7 +173,7 @@ def expect_chooser(page: Page, modes: list[str]) -> None:
         assert len(explanation) > 40, f"{mode} has no real explanation: {explanation!r}"
 
 
-def back_link(page: Page):  # type: ignore[no-untyped-def]
+def back_link(page: Page) -> Locator:
     return page.get_by_role("button", name="Choose a different option")
 
 
@@ -252,12 +252,16 @@ def test_deny_redirects_with_access_denied(calgate: LiveServer, page: Page, call
 # -- 4. wrong code ----------------------------------------------------------------------------
 
 
-def test_wrong_code_shows_error_and_allows_retry(calgate: LiveServer, page: Page, callback: Callback) -> None:
+def test_wrong_code_shows_error_and_allows_retry(
+    calgate: LiveServer, page: Page, callback: Callback, artifacts: Path
+) -> None:
     creds = make_application(calgate.services, features={"no_calendar"}, name=APP_NAME)
     state = new_state()
     email = new_email()
 
     page.goto(authorize_url(calgate, creds, state, access_mode="no_calendar"))
+    expect_details_form(page)
+    page.screenshot(path=artifacts / "connect-details.png", full_page=True)
     code = send_code(page, calgate, "Grace Hopper", email)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
 
@@ -266,6 +270,7 @@ def test_wrong_code_shows_error_and_allows_retry(calgate: LiveServer, page: Page
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     expect(page.get_by_role("alert")).to_have_text("That code is not right; check the email and try again")
     expect(page.get_by_label("Code")).to_be_visible()
+    page.screenshot(path=artifacts / "connect-wrong-code.png", full_page=True)
 
     enter_code(page, code)
 
@@ -278,7 +283,9 @@ def test_wrong_code_shows_error_and_allows_retry(calgate: LiveServer, page: Page
 
 
 @pytest.mark.parametrize("mode", ["read_write", "free_busy"])
-def test_provider_not_configured_from_chooser(calgate: LiveServer, page: Page, callback: Callback, mode: str) -> None:
+def test_provider_not_configured_from_chooser(
+    calgate: LiveServer, page: Page, callback: Callback, artifacts: Path, mode: str
+) -> None:
     creds = make_application(calgate.services, features={"free_busy", "no_calendar"}, name=APP_NAME)
     state = new_state()
 
@@ -288,6 +295,7 @@ def test_provider_not_configured_from_chooser(calgate: LiveServer, page: Page, c
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Which calendar do you use?")
     expect(page.locator(".card")).to_contain_text(f"Access: {MODE_LABELS[mode]}")
+    page.screenshot(path=artifacts / f"connect-providers-{mode}.png", full_page=True)
     for label in ("Google", "Microsoft 365 / Outlook.com", "iCloud", "Other CalDAV server"):
         expect(page.get_by_role("button", name=label, exact=True)).to_be_visible()
     with page.expect_response(lambda r: r.request.method == "GET" and "/oauth/connect/" in r.url) as shown:
@@ -296,6 +304,7 @@ def test_provider_not_configured_from_chooser(calgate: LiveServer, page: Page, c
     assert shown.value.status == 501
     expect(page.get_by_role("heading", level=1)).to_have_text("Google is not available here")
     expect(page.get_by_role("alert")).to_contain_text("This provider is not configured on this server.")
+    page.screenshot(path=artifacts / "connect-provider-unavailable.png", full_page=True)
 
     back_link(page).click()
 
@@ -308,7 +317,9 @@ def test_provider_not_configured_from_chooser(calgate: LiveServer, page: Page, c
 # -- 6. deep links with a provider ------------------------------------------------------------
 
 
-def test_deep_link_free_busy_google_not_configured(calgate: LiveServer, page: Page, callback: Callback) -> None:
+def test_deep_link_free_busy_google_not_configured(
+    calgate: LiveServer, page: Page, callback: Callback, artifacts: Path
+) -> None:
     creds = make_application(calgate.services, features={"free_busy"}, name=APP_NAME)
 
     response = page.goto(authorize_url(calgate, creds, new_state(), access_mode="free_busy", provider_name="google"))
@@ -318,6 +329,7 @@ def test_deep_link_free_busy_google_not_configured(calgate: LiveServer, page: Pa
     expect(page.get_by_role("alert")).to_contain_text("This provider is not configured on this server.")
     assert mode_buttons(page) == []
     expect(back_link(page)).to_have_count(0)  # the application pre-selected mode and provider
+    page.screenshot(path=artifacts / "connect-provider-unavailable-deep-link.png", full_page=True)
     assert callback.urls == []
 
 

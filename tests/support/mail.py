@@ -11,14 +11,24 @@ from pathlib import Path
 from calgate.mail.senders import read_mail_dir
 
 
-def wait_for_mail(directory: Path, to: str, timeout: float = 15.0) -> EmailMessage:
+def mail_to(directory: Path, to: str) -> list[EmailMessage]:
+    """Messages to ``to`` in the mail folder, newest first."""
+    return [m for m in read_mail_dir(directory) if to.lower() in str(m["To"]).lower()]
+
+
+def wait_for_mail(directory: Path, to: str, timeout: float = 15.0, skip: int = 0) -> EmailMessage:
+    """The newest message to ``to`` once there are more than ``skip`` of them.
+
+    Mail goes out from the job queue, after the request that caused it: when an address was
+    already mailed, pass ``skip=len(mail_to(...))`` taken beforehand, or the old message wins.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for message in read_mail_dir(directory):
-            if to.lower() in str(message["To"]).lower():
-                return message
+        messages = mail_to(directory, to)
+        if len(messages) > skip:
+            return messages[0]
         time.sleep(0.05)
-    raise AssertionError(f"no mail to {to} within {timeout}s")
+    raise AssertionError(f"no new mail to {to} within {timeout}s")
 
 
 def body_text(message: EmailMessage) -> str:

@@ -7,19 +7,39 @@ the SDKs send meaningless ones (wire notes §1.2).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from calgate.api.deps import Params, ServicesDep
+from calgate.api import params as request_params
+from calgate.api.deps import ServicesDep
 from calgate.api.errors import json_response
-from calgate.api.params import text
 from calgate.api.shapes import token_response
 from calgate.domain import authorization
-from calgate.domain.errors import OAuthError
+from calgate.domain.errors import OAuthError, ValidationFailed
 from calgate.domain.model import utcnow
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+# A malformed token request is RFC 6749 §5.2 invalid_request (400), not a 422.
+async def _read_params(request: Request) -> dict[str, Any]:
+    try:
+        return await request_params.read_params(request)
+    except ValidationFailed as exc:
+        raise OAuthError("invalid_request", str(exc)) from None
+
+
+def text(params: dict[str, Any], name: str) -> str | None:
+    try:
+        return request_params.text(params, name)
+    except ValidationFailed as exc:
+        raise OAuthError("invalid_request", str(exc)) from None
+
+
+Params = Annotated[dict[str, Any], Depends(_read_params)]
 
 
 @router.post("/oauth/token")

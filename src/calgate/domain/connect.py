@@ -111,8 +111,8 @@ def chosen_mode(app: model.Application, request: ConnectRequest, mode: str) -> C
 
 
 def chosen_provider(request: ConnectRequest, provider: str) -> ConnectRequest:
-    policy = access_modes.policy(request.access_mode or "")
-    if provider not in policy.providers:
+    policy = access_modes.POLICIES.get(request.access_mode or "")  # None until a mode is chosen
+    if policy is None or provider not in policy.providers:
         raise ValidationFailed.single("provider_name", "invalid", "Choose one of the offered calendars")
     return request.choose(provider=provider)
 
@@ -145,6 +145,7 @@ def start_email_verification(
     uow.jobs.enqueue(
         "send_mail",
         {
+            "application_id": app.id,
             "to": email,
             "to_name": name.strip(),
             "subject": f"{code} is your code to connect to {app.name}",
@@ -191,8 +192,8 @@ def allow_hosted(
     a grant for the application, and the authorization code to redirect with."""
     if verification.verified_at is None:
         raise ValidationFailed.single("email", "unverified", "Confirm your email address first")
-    policy = access_modes.policy(request.access_mode or "")
-    if not policy.hosted:
+    policy = access_modes.POLICIES.get(request.access_mode or "")  # None until a mode is chosen
+    if policy is None or not policy.hosted:
         raise ValidationFailed.single("access_mode", "invalid", "This step is for the No Access mode")
     account = uow.accounts.by_email(app.id, verification.email)
     if account is None:

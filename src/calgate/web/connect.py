@@ -76,7 +76,9 @@ def authorize(request: Request, services: ServicesDep) -> Response:
             params["redirect_uri"], error=exc.error, error_description=exc.description, state=params.get("state")
         )
     flow_id = secrets.token_urlsafe(12)
-    _save_flow(request, flow_id, {"request": validated.to_dict()})
+    # The person may choose (and come back to choose again) only when the request left the
+    # choice open; a pre-selected mode, or one implied by the scope, is the application's.
+    _save_flow(request, flow_id, {"request": validated.to_dict(), "chooser": validated.access_mode is None})
     return _flow_page(flow_id)
 
 
@@ -103,8 +105,8 @@ class _Flow:
         _save_flow(request, self.id, self.data)
 
     def chooser_offered(self) -> bool:
-        assert self.app is not None
-        return len(self.app.offered_modes()) > 1
+        assert self.app is not None and self.data is not None
+        return bool(self.data.get("chooser")) and len(self.app.offered_modes()) > 1
 
 
 @router.get("/oauth/connect/{flow_id}", response_class=HTMLResponse)
@@ -151,6 +153,8 @@ async def choose_mode(flow_id: str, request: Request, services: ServicesDep) -> 
     if not flow.ok:
         return _expired(request)
     assert flow.app is not None
+    if not flow.chooser_offered():
+        return _flow_page(flow_id)
     try:
         flow.request = connect.chosen_mode(flow.app, flow.request, form.get("access_mode", ""))
     except ValidationFailed:
@@ -183,7 +187,7 @@ async def back(flow_id: str, request: Request, services: ServicesDep) -> Respons
     assert flow.data is not None
     if flow.chooser_offered():
         flow.request = connect.ConnectRequest.from_dict({**flow.request.to_dict(), "access_mode": None, "provider": None})
-        flow.data = {"request": flow.request.to_dict()}
+        flow.data = {"request": flow.request.to_dict(), "chooser": True}
         flow.save(request)
     return _flow_page(flow_id)
 

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from tests.support.api import pkce_pair
-from tests.support.connect import authorize_params
+from tests.support.connect import authorize_params, csrf
 from tests.support.factories import make_application
+from tests.support.mail import verification_code, wait_for_mail
 
 BOTH_MODES = {"free_busy", "no_calendar"}
 
@@ -332,3 +333,36 @@ def test_valid_pkce_challenge_is_accepted(calgate):
     _, challenge = pkce_pair()
     params = authorize_params(creds, code_challenge=challenge, code_challenge_method="S256")
     assert_lands_on_flow(authorize(calgate, params))
+
+
+# -- steps posted out of order ----------------------------------------------------------
+
+
+def test_allowing_a_flow_that_never_chose_no_access_issues_no_code(calgate):
+    """Posting the email, code and decision steps while the chooser is still showing must
+    not crash the server nor produce a code."""
+    creds = make_application(calgate.services, features=BOTH_MODES)
+    params = authorize_params(creds, access_mode="")
+    email = "out-of-order@example.com"
+    with httpx.Client(base_url=calgate.url, follow_redirects=False) as browser:
+        flow = assert_lands_on_flow(browser.get("/oauth/authorize", params=params))
+        page = browser.get(flow)
+        assert 'name="access_mode"' in page.text  # the chooser
+        token = csrf(page.text)
+        browser.post(f"{flow}/email", data={"csrf_token": token, "name": "Ada", "email": email})
+        code = verification_code(wait_for_mail(calgate.mail_dir, email))
+        browser.post(f"{flow}/code", data={"csrf_token": token, "code": code})
+        response = browser.post(f"{flow}/decision", data={"csrf_token": token, "decision": "allow"})
+    assert response.status_code < 500, response.text
+    assert "code=" not in response.headers.get("location", "")
+
+
+def test_choosing_a_provider_before_a_mode_is_refused(calgate):
+    creds = make_application(calgate.services, features=BOTH_MODES)
+    params = authorize_params(creds, access_mode="")
+    with httpx.Client(base_url=calgate.url, follow_redirects=False) as browser:
+        flow = assert_lands_on_flow(browser.get("/oauth/authorize", params=params))
+        page = browser.get(flow)
+        response = browser.post(f"{flow}/provider", data={"csrf_token": csrf(page.text), "provider_name": "google"})
+        assert response.status_code == 303, response.text
+        assert 'name="access_mode"' in browser.get(flow).text  # still the chooser
