@@ -45,6 +45,7 @@ class AccessModePolicy:
     label: str
     explanation: str  # what the person reads in the chooser
     feature: str | None  # application feature that must be enabled; None = always offered
+    feature_label: str | None  # the feature's name in the dashboard (the product spec's words)
     stores_event_details: bool
     hosted: bool  # calgate hosts the calendar; no provider is connected
     write_delivery: WriteDelivery
@@ -75,6 +76,7 @@ READ_WRITE = AccessModePolicy(
         "creates are added straight into your calendar."
     ),
     feature=None,
+    feature_label=None,
     stores_event_details=True,
     hosted=False,
     write_delivery=WriteDelivery.PROVIDER,
@@ -89,6 +91,7 @@ FREE_BUSY = AccessModePolicy(
         "invitations you can accept."
     ),
     feature="free_busy",
+    feature_label="Free/Busy access mode",
     stores_event_details=False,
     hosted=False,
     write_delivery=WriteDelivery.EMAIL_INVITE,
@@ -103,6 +106,7 @@ NO_CALENDAR = AccessModePolicy(
         "creates arrive as email invitations, and you manage your availability by hand."
     ),
     feature="no_calendar",
+    feature_label="No Calendar Access mode",
     stores_event_details=True,
     hosted=True,
     write_delivery=WriteDelivery.EMAIL_INVITE,
@@ -113,6 +117,7 @@ NO_CALENDAR = AccessModePolicy(
 POLICIES: dict[str, AccessModePolicy] = {p.name: p for p in (READ_WRITE, FREE_BUSY, NO_CALENDAR)}
 # Features an application can switch on in the dashboard, in the chooser's order.
 FEATURES: dict[str, AccessModePolicy] = {p.feature: p for p in POLICIES.values() if p.feature}
+FEATURE_LABELS: dict[str, str] = {name: p.feature_label or name for name, p in FEATURES.items()}
 
 
 def policy(mode: str) -> AccessModePolicy:

@@ -53,6 +53,10 @@ class ConnectRequest:
     def choose(self, mode: str | None = None, provider: str | None = None) -> "ConnectRequest":
         return replace(self, access_mode=mode or self.access_mode, provider=provider or self.provider)
 
+    def cleared(self) -> "ConnectRequest":
+        """Back to the chooser: no mode, no provider."""
+        return replace(self, access_mode=None, provider=None)
+
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")

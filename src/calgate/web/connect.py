@@ -8,26 +8,32 @@
                                        └─ No Access: name + email ─ emailed code ─ consent ─ Allow / Deny
 
 The validated request lives in the signed session cookie under a flow id, so several tabs can
-run flows side by side; every POST checks the CSRF token.
+run flows side by side. Every step is a POST (CSRF-checked) that updates the flow and
+redirects to the flow's one GET page, which shows whatever step the flow is at.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from calgate.api.deps import ServicesDep
 from calgate.domain import access_modes, connect
 from calgate.domain.errors import AuthorizeError, ValidationFailed
 from calgate.domain.model import Application, utcnow
-from calgate.web.pages import error_page, field_errors, form_data, render
+from calgate.web.pages import PageError, error_page, field_errors, form_data, render
 
 router = APIRouter()
 MAX_FLOWS = 4
+EXPIRED = PageError(
+    "This connection request has expired",
+    "Go back to the application and start connecting your calendar again.",
+)
+FormDep = Annotated[dict[str, str], Depends(form_data)]
 
 
 def redirect_with(uri: str, **params: str | None) -> RedirectResponse:
@@ -38,252 +44,194 @@ def redirect_with(uri: str, **params: str | None) -> RedirectResponse:
 
 
 def _flows(request: Request) -> dict[str, Any]:
-    return request.session.setdefault("flows", {})  # type: ignore[no-any-return]
+    return dict(request.session.get("flows") or {})
 
 
-def _save_flow(request: Request, flow_id: str, flow: dict[str, Any]) -> None:
-    flows = dict(_flows(request))
-    flows.pop(flow_id, None)
-    flows[flow_id] = flow
-    while len(flows) > MAX_FLOWS:  # the cookie must stay small: forget the oldest flows
-        flows.pop(next(iter(flows)))
-    request.session["flows"] = flows
+class Flow:
+    """One person's way through the connect pages: the request, its application, progress."""
+
+    def __init__(self, flow_id: str, data: dict[str, Any], app: Application) -> None:
+        self.id = flow_id
+        self.data = data
+        self.app = app
+        self.request = connect.ConnectRequest.from_dict(data["request"])
+
+    @property
+    def policy(self) -> access_modes.AccessModePolicy | None:
+        return access_modes.POLICIES.get(self.request.access_mode or "")
+
+    @property
+    def chooser_offered(self) -> bool:
+        """Only when the application left the choice to the person (no access_mode, and
+        free_busy_write requested) may they choose, or come back to choose again."""
+        return bool(self.data.get("chooser")) and len(self.app.offered_modes()) > 1
+
+    def save(self, request: Request, **changes: Any) -> None:
+        self.data.update(changes)
+        self.data["request"] = self.request.to_dict()
+        flows = _flows(request)
+        flows.pop(self.id, None)
+        flows[self.id] = self.data
+        while len(flows) > MAX_FLOWS:  # the cookie must stay small: forget the oldest flows
+            flows.pop(next(iter(flows)))
+        request.session["flows"] = flows
+
+    def end(self, request: Request) -> None:
+        flows = _flows(request)
+        flows.pop(self.id, None)
+        request.session["flows"] = flows
+
+    def page(self) -> RedirectResponse:
+        return RedirectResponse(f"/oauth/connect/{self.id}", status_code=303)
 
 
-def _flow_page(flow_id: str) -> RedirectResponse:
-    return RedirectResponse(f"/oauth/connect/{flow_id}", status_code=303)
+def load_flow(flow_id: str, request: Request, services: ServicesDep) -> Flow:
+    data = _flows(request).get(flow_id)
+    if data is None:
+        raise EXPIRED
+    with services.uow() as uow:
+        app = uow.applications.by_client_id(data["request"]["client_id"])
+    if app is None:
+        raise EXPIRED
+    return Flow(flow_id, data, app)
 
 
-def _expired(request: Request) -> HTMLResponse:
-    return error_page(
-        request,
-        "This connection request has expired",
-        "Go back to the application and start connecting your calendar again.",
-        400,
-    )
+FlowDep = Annotated[Flow, Depends(load_flow)]
 
 
 @router.get("/oauth/authorize", response_class=HTMLResponse)
 def authorize(request: Request, services: ServicesDep) -> Response:
-    params = {k: v for k, v in request.query_params.items()}
+    params = dict(request.query_params.items())
     try:
         with services.uow() as uow:
-            _, validated = connect.validate_request(uow, params)
+            app, validated = connect.validate_request(uow, params)
     except AuthorizeError as exc:
         if not exc.redirectable:
             return error_page(request, "This link cannot be used", exc.description, 400)
         return redirect_with(
             params["redirect_uri"], error=exc.error, error_description=exc.description, state=params.get("state")
         )
-    flow_id = secrets.token_urlsafe(12)
     # The person may choose (and come back to choose again) only when the request left the
     # choice open; a pre-selected mode, or one implied by the scope, is the application's.
-    _save_flow(request, flow_id, {"request": validated.to_dict(), "chooser": validated.access_mode is None})
-    return _flow_page(flow_id)
+    flow = Flow(secrets.token_urlsafe(12), {"request": validated.to_dict(), "chooser": validated.access_mode is None}, app)
+    flow.save(request)
+    return flow.page()
 
 
-class _Flow:
-    """The flow named in the URL, its request and its application."""
-
-    def __init__(self, request: Request, services: ServicesDep, flow_id: str) -> None:
-        self.id = flow_id
-        self.data: dict[str, Any] | None = _flows(request).get(flow_id)
-        self.app: Application | None = None
-        if self.data is not None:
-            self.request = connect.ConnectRequest.from_dict(self.data["request"])
-            with services.uow() as uow:
-                self.app = uow.applications.by_client_id(self.request.client_id)
-
-    @property
-    def ok(self) -> bool:
-        return self.data is not None and self.app is not None
-
-    def save(self, request: Request, **changes: Any) -> None:
-        assert self.data is not None
-        self.data.update(changes)
-        self.data["request"] = self.request.to_dict()
-        _save_flow(request, self.id, self.data)
-
-    def chooser_offered(self) -> bool:
-        assert self.app is not None and self.data is not None
-        return bool(self.data.get("chooser")) and len(self.app.offered_modes()) > 1
-
-
-@router.get("/oauth/connect/{flow_id}", response_class=HTMLResponse)
-def flow_page(flow_id: str, request: Request, services: ServicesDep) -> Response:
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok:
-        return _expired(request)
-    assert flow.app is not None and flow.data is not None
-    common = {"app": flow.app, "flow_id": flow_id, "can_go_back": flow.chooser_offered()}
-    if flow.request.access_mode is None:
-        return render(request, "connect/choose_mode.html", modes=flow.app.offered_modes(), **common)
-    policy = access_modes.policy(flow.request.access_mode)
+def _step(request: Request, flow: Flow, status: int = 200, **extra: Any) -> HTMLResponse:
+    """Render the step the flow is at; ``extra`` carries errors and what was typed."""
+    common = {"app": flow.app, "flow_id": flow.id, "can_go_back": flow.chooser_offered, "policy": flow.policy, **extra}
+    policy = flow.policy
+    if policy is None:
+        return render(request, "connect/choose_mode.html", status, modes=flow.app.offered_modes(), **common)
     if not policy.hosted:
         if flow.request.provider is None:
             providers = [(name, access_modes.PROVIDERS[name]) for name in policy.providers]
-            return render(request, "connect/choose_provider.html", policy=policy, providers=providers, **common)
-        return render(
-            request,
-            "connect/provider_unavailable.html",
-            status=501,
-            policy=policy,
-            provider_label=access_modes.PROVIDERS[flow.request.provider],
-            **common,
-        )
+            return render(request, "connect/choose_provider.html", status, providers=providers, **common)
+        label = access_modes.PROVIDERS[flow.request.provider]
+        return render(request, "connect/provider_unavailable.html", 501, provider_label=label, **common)
     if "verification_id" not in flow.data:
-        return render(request, "connect/hosted_details.html", policy=policy, form={}, **common)
+        return render(request, "connect/hosted_details.html", status, **{"form": {}, **common})
     if not flow.data.get("verified"):
-        return render(request, "connect/verify_code.html", policy=policy, email=flow.data["email"], **common)
-    return render(
-        request,
-        "connect/consent.html",
-        policy=policy,
-        email=flow.data["email"],
-        name=flow.data["name"],
-        scopes=policy.describe(flow.request.requested_scopes),
-        **common,
-    )
+        return render(request, "connect/verify_code.html", status, email=flow.data["email"], **common)
+    scopes = policy.describe(flow.request.requested_scopes)
+    return render(request, "connect/consent.html", status, email=flow.data["email"], name=flow.data["name"], scopes=scopes, **common)
+
+
+@router.get("/oauth/connect/{flow_id}", response_class=HTMLResponse)
+def flow_page(request: Request, flow: FlowDep) -> Response:
+    return _step(request, flow)
 
 
 @router.post("/oauth/connect/{flow_id}/mode")
-async def choose_mode(flow_id: str, request: Request, services: ServicesDep) -> Response:
-    form = await form_data(request)
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok:
-        return _expired(request)
-    assert flow.app is not None
-    if not flow.chooser_offered():
-        return _flow_page(flow_id)
-    try:
-        flow.request = connect.chosen_mode(flow.app, flow.request, form.get("access_mode", ""))
-    except ValidationFailed:
-        return _flow_page(flow_id)
-    flow.save(request)
-    return _flow_page(flow_id)
+def choose_mode(request: Request, form: FormDep, flow: FlowDep) -> Response:
+    if flow.chooser_offered:
+        try:
+            flow.request = connect.chosen_mode(flow.app, flow.request, form.get("access_mode", ""))
+            flow.save(request)
+        except ValidationFailed:
+            pass  # not one of the offered buttons: show the chooser again
+    return flow.page()
 
 
 @router.post("/oauth/connect/{flow_id}/provider")
-async def choose_provider(flow_id: str, request: Request, services: ServicesDep) -> Response:
-    form = await form_data(request)
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok:
-        return _expired(request)
+def choose_provider(request: Request, form: FormDep, flow: FlowDep) -> Response:
     try:
         flow.request = connect.chosen_provider(flow.request, form.get("provider_name", ""))
+        flow.save(request)
     except ValidationFailed:
-        return _flow_page(flow_id)
-    flow.save(request)
-    return _flow_page(flow_id)
+        pass
+    return flow.page()
 
 
 @router.post("/oauth/connect/{flow_id}/back")
-async def back(flow_id: str, request: Request, services: ServicesDep) -> Response:
+def back(request: Request, form: FormDep, flow: FlowDep) -> Response:
     """Return to the chooser: forget the mode, provider and any email step."""
-    await form_data(request)
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok:
-        return _expired(request)
-    assert flow.data is not None
-    if flow.chooser_offered():
-        flow.request = connect.ConnectRequest.from_dict({**flow.request.to_dict(), "access_mode": None, "provider": None})
+    if flow.chooser_offered:
+        flow.request = flow.request.cleared()
         flow.data = {"request": flow.request.to_dict(), "chooser": True}
         flow.save(request)
-    return _flow_page(flow_id)
+    return flow.page()
 
 
 @router.post("/oauth/connect/{flow_id}/email")
-async def send_code(flow_id: str, request: Request, services: ServicesDep) -> Response:
-    form = await form_data(request)
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok:
-        return _expired(request)
-    assert flow.app is not None
-    settings = services.settings
+def send_code(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep) -> Response:
+    if flow.policy is None or not flow.policy.hosted or "verification_id" in flow.data:
+        return flow.page()  # not at this step
     try:
         with services.uow() as uow:
             verification = connect.start_email_verification(
-                uow, flow.app, form.get("name", ""), form.get("email", ""), utcnow(), settings.email_code_ttl
+                uow, flow.app, form.get("name", ""), form.get("email", ""), utcnow(), services.settings.email_code_ttl
             )
             uow.commit()
     except ValidationFailed as exc:
-        policy = access_modes.policy(flow.request.access_mode or "")
-        return render(
-            request,
-            "connect/hosted_details.html",
-            status=422,
-            app=flow.app,
-            flow_id=flow_id,
-            policy=policy,
-            form=form,
-            errors=field_errors(exc),
-            can_go_back=flow.chooser_offered(),
-        )
+        return _step(request, flow, 422, form=form, errors=field_errors(exc))
     flow.save(request, verification_id=verification.id, email=verification.email, name=form["name"].strip(), verified=False)
-    return _flow_page(flow_id)
+    return flow.page()
 
 
 @router.post("/oauth/connect/{flow_id}/code")
-async def verify_code(flow_id: str, request: Request, services: ServicesDep) -> Response:
-    form = await form_data(request)
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok or "verification_id" not in (flow.data or {}):
-        return _expired(request)
-    assert flow.data is not None
+def verify_code(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep) -> Response:
+    if "verification_id" not in flow.data or flow.data.get("verified"):
+        return flow.page()
     try:
         with services.uow() as uow:
             connect.check_email_code(uow, flow.data["verification_id"], form.get("code", ""), utcnow())
             uow.commit()
     except ValidationFailed as exc:
-        return render(
-            request,
-            "connect/verify_code.html",
-            status=422,
-            app=flow.app,
-            flow_id=flow_id,
-            email=flow.data["email"],
-            errors=field_errors(exc),
-            can_go_back=flow.chooser_offered(),
-        )
+        return _step(request, flow, 422, errors=field_errors(exc))
     flow.save(request, verified=True)
-    return _flow_page(flow_id)
+    return flow.page()
 
 
 @router.post("/oauth/connect/{flow_id}/restart-email")
-async def restart_email(flow_id: str, request: Request, services: ServicesDep) -> Response:
+def restart_email(request: Request, form: FormDep, flow: FlowDep) -> Response:
     """Use another address, or ask for a new code."""
-    await form_data(request)
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok:
-        return _expired(request)
-    assert flow.data is not None
     for key in ("verification_id", "email", "name", "verified"):
         flow.data.pop(key, None)
     flow.save(request)
-    return _flow_page(flow_id)
+    return flow.page()
 
 
 @router.post("/oauth/connect/{flow_id}/decision")
-async def decide(flow_id: str, request: Request, services: ServicesDep) -> Response:
-    form = await form_data(request)
-    flow = _Flow(request, services, flow_id)
-    if not flow.ok:
-        return _expired(request)
-    assert flow.app is not None and flow.data is not None
-    flows = dict(_flows(request))
-    flows.pop(flow_id, None)
-    request.session["flows"] = flows  # a decision ends the flow, whichever it is
+def decide(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep) -> Response:
+    """Allow or Deny. Deny is possible from every step (it is also "Return to the app")."""
     if form.get("decision") != "allow":
+        flow.end(request)
         return redirect_with(flow.request.redirect_uri, error="access_denied", state=flow.request.state)
     if not flow.data.get("verified"):
-        return _expired(request)
-    settings = services.settings
+        return flow.page()  # nothing to allow yet
     with services.uow() as uow:
         verification = uow.verifications.get(flow.data["verification_id"])
         if verification is None:
-            return _expired(request)
-        code = connect.allow_hosted(
-            uow, flow.app, flow.request, verification, flow.data["name"], utcnow(), settings.authorization_code_ttl
-        )
+            raise EXPIRED
+        try:
+            code = connect.allow_hosted(
+                uow, flow.app, flow.request, verification, flow.data["name"], utcnow(),
+                services.settings.authorization_code_ttl,
+            )
+        except ValidationFailed as exc:
+            raise PageError("This connection cannot be completed", str(exc)) from None
         uow.commit()
+    flow.end(request)
     return redirect_with(flow.request.redirect_uri, code=code, state=flow.request.state)

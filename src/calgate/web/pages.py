@@ -26,6 +26,14 @@ class CsrfFailed(Exception):
     pass
 
 
+class PageError(Exception):
+    """Raised by a page handler to answer with the error page instead."""
+
+    def __init__(self, title: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.title, self.message, self.status = title, message, status
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -63,6 +71,10 @@ def error_page(request: Request, title: str, message: str, status: int = 400) ->
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.exception_handler(PageError)
+    async def _page_error(request: Request, exc: PageError) -> HTMLResponse:
+        return error_page(request, exc.title, exc.message, exc.status)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, _: CsrfFailed) -> HTMLResponse:

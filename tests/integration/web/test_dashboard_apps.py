@@ -10,7 +10,7 @@ import pytest
 
 from calgate.domain import access_modes
 from calgate.domain.model import Application
-from calgate.web.dashboard.apps import FEATURE_LABELS
+from calgate.domain.access_modes import FEATURE_LABELS
 from tests.integration.web._dashboard import REDIRECT_URI, Dashboard
 from tests.integration.web._pages import Page
 from tests.support.server import LiveServer

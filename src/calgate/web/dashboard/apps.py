@@ -23,9 +23,7 @@ from calgate.web.pages import error_page, field_errors
 
 router = APIRouter()
 
-# How the dashboard names each feature (the product spec's words), keyed like
-# access_modes.FEATURES; the dashboard tests check that both list the same features.
-FEATURE_LABELS = {"free_busy": "Free/Busy access mode", "no_calendar": "No Calendar Access mode"}
+FEATURE_LABELS = access_modes.FEATURE_LABELS
 ROTATED = (
     "A new client secret was made. The old one stopped working immediately: "
     "update every place your application uses it."
