@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from calgate import __version__
-from calgate.api import calendars, errors, identity, oauth
+from calgate.api import calendars, errors, events, identity, oauth
 from calgate.config import Settings
 from calgate.services import Services, create_services
 from calgate.web import connect, dashboard, pages
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         https_only=settings.cookies_secure,
     )
     errors.install(app)
-    for module in (oauth, identity, calendars, connect, dashboard):
+    for module in (oauth, identity, calendars, events, connect, dashboard):
         app.include_router(module.router)
     pages.install(app)
     return app

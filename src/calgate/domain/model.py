@@ -56,12 +56,19 @@ class Application:
 
 @dataclass(eq=False)
 class Account:
+    """A person (``acc_``) or an application calendar (``apc_``) an application may act for."""
+
     id: str
     application_id: str
     email: str
     name: str
     default_tzid: str = "Etc/UTC"
+    application_calendar_id: str | None = None  # set for application calendars only
     created_at: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def is_application_calendar(self) -> bool:
+        return self.application_calendar_id is not None
 
 
 @dataclass(eq=False)
@@ -97,6 +104,42 @@ class Calendar:
     deleted: bool = False
     color: str | None = None
     created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Event:
+    """An event in a calendar. ``event_id`` is the managing application's key (managed events);
+    ``id`` is calgate's ``event_uid``. Start and end keep their own zones (``times.EventTime``);
+    ``start_at``/``end_at`` are the UTC instants used to query (midnight UTC for all-day)."""
+
+    id: str
+    calendar_id: str
+    account_id: str
+    application_id: str | None
+    event_id: str | None
+    summary: str
+    start: dict[str, str]  # {"time": Time|Date, "tzid": zone}
+    end: dict[str, str]
+    start_at: dt.datetime
+    end_at: dt.datetime
+    description: str | None = None
+    location: dict[str, str] | None = None
+    url: str | None = None
+    reminders: list[dict[str, int]] = field(default_factory=list)
+    transparency: str = "opaque"
+    color: str | None = None
+    attendees: list[dict[str, str]] = field(default_factory=list)
+    participation_status: str = "accepted"
+    sequence: int = 0
+    fingerprint: str = ""  # digest of the content, to tell a change from a repeated upsert
+    deleted: bool = False
+    created_at: dt.datetime = field(default_factory=utcnow)
+    updated_at: dt.datetime = field(default_factory=utcnow)
+
+    @property
+    def ical_uid(self) -> str:
+        """Stable per (calendar, event_id): invitations for one event always share it."""
+        return f"{self.id}@calgate"
 
 
 @dataclass(eq=False)
@@ -155,9 +198,13 @@ class EmailVerification:
 
 @dataclass(eq=False)
 class Job:
+    """A unit of background work. Jobs sharing an ``ordering_key`` run one at a time, oldest
+    first (an event's invitations reach the person in SEQUENCE order)."""
+
     id: str
     kind: str
     payload: dict[str, Any]
+    ordering_key: str | None = None
     status: str = "pending"  # pending, done, failed
     attempts: int = 0
     run_after: dt.datetime = field(default_factory=utcnow)

@@ -44,6 +44,11 @@ class Calendars(Repository[model.Calendar], Protocol):
     def of_account(self, account_id: str) -> list[model.Calendar]: ...
 
 
+class Events(Repository[model.Event], Protocol):
+    def by_event_id(self, calendar_id: str, event_id: str) -> model.Event | None: ...
+    def managed(self, account_id: str, application_id: str) -> list[model.Event]: ...
+
+
 class Grants(Repository[model.Grant], Protocol):
     def of_account(self, application_id: str, account_id: str) -> list[model.Grant]: ...
 
@@ -61,7 +66,7 @@ class Verifications(Repository[model.EmailVerification], Protocol):
 
 
 class Jobs(Protocol):
-    def enqueue(self, kind: str, payload: dict[str, Any]) -> model.Job: ...
+    def enqueue(self, kind: str, payload: dict[str, Any], ordering_key: str | None = None) -> model.Job: ...
 
 
 class UnitOfWork(Protocol):
@@ -70,6 +75,7 @@ class UnitOfWork(Protocol):
     accounts: Accounts
     profiles: Profiles
     calendars: Calendars
+    events: Events
     grants: Grants
     tokens: Tokens
     codes: Codes

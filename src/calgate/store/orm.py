@@ -16,6 +16,7 @@ _MAPPED = {
     model.Account: tables.accounts,
     model.Profile: tables.profiles,
     model.Calendar: tables.calendars,
+    model.Event: tables.events,
     model.Grant: tables.grants,
     model.Token: tables.tokens,
     model.AuthorizationCode: tables.authorization_codes,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from calgate.domain import ids, model
 
@@ -83,6 +83,20 @@ class Calendars(_Repository[model.Calendar]):
         return self._where(model.Calendar.account_id == account_id, order_by=model.Calendar.created_at)
 
 
+class Events(_Repository[model.Event]):
+    cls = model.Event
+
+    def by_event_id(self, calendar_id: str, event_id: str) -> model.Event | None:
+        return self._one(model.Event.calendar_id == calendar_id, model.Event.event_id == event_id)
+
+    def managed(self, account_id: str, application_id: str) -> list[model.Event]:
+        return self._where(
+            model.Event.account_id == account_id,
+            model.Event.application_id == application_id,
+            order_by=model.Event.created_at,
+        )
+
+
 class Grants(_Repository[model.Grant]):
     cls = model.Grant
 
@@ -118,8 +132,8 @@ class Verifications(_Repository[model.EmailVerification]):
 class Jobs(_Repository[model.Job]):
     cls = model.Job
 
-    def enqueue(self, kind: str, payload: dict[str, Any]) -> model.Job:
-        job = model.Job(id=ids.new_id("job"), kind=kind, payload=payload)
+    def enqueue(self, kind: str, payload: dict[str, Any], ordering_key: str | None = None) -> model.Job:
+        job = model.Job(id=ids.new_id("job"), kind=kind, payload=payload, ordering_key=ordering_key)
         self.add(job)
         return job
 
@@ -127,12 +141,21 @@ class Jobs(_Repository[model.Job]):
 def claim_due_job(session: Session, now: dt.datetime, lease_seconds: int) -> model.Job | None:
     """Take the oldest due job and lease it. ``SKIP LOCKED`` lets any number of workers on
     PostgreSQL claim side by side without double work; SQLite serialises writers already."""
+    job_ = model.Job
+    older = aliased(model.Job)
+    earlier_pending = exists().where(
+        older.ordering_key == job_.ordering_key,
+        older.status == "pending",
+        or_(older.created_at < job_.created_at, and_(older.created_at == job_.created_at, older.id < job_.id)),
+    )
     stmt = (
         select(model.Job)
         .where(
             model.Job.status == "pending",
             model.Job.run_after <= now,
             or_(model.Job.locked_until.is_(None), model.Job.locked_until <= now),
+            # Jobs sharing an ordering key run strictly one after another, oldest first.
+            or_(job_.ordering_key.is_(None), ~earlier_pending),
         )
         .order_by(model.Job.run_after)
         .limit(1)

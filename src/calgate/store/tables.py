@@ -88,8 +88,10 @@ accounts = Table(
     Column("email", String(254), nullable=False),
     Column("name", String(200), nullable=False),
     Column("default_tzid", String(64), nullable=False),
+    Column("application_calendar_id", String(64)),
     _created(),
     Index("ix_accounts_application_email", "application_id", "email", unique=True),
+    Index("ix_accounts_application_calendar", "application_id", "application_calendar_id", unique=True),
 )
 
 profiles = Table(
@@ -117,6 +119,37 @@ calendars = Table(
     Column("deleted", Boolean, nullable=False),
     Column("color", String(16)),
     _created(),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("calendar_id", String(80), ForeignKey("calendars.id"), nullable=False),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("application_id", String(40), ForeignKey("applications.id")),
+    Column("event_id", String(200)),
+    Column("summary", Text, nullable=False),
+    Column("description", Text),
+    Column("start", JSON, nullable=False),
+    Column("end", JSON, nullable=False),
+    Column("start_at", UTCDateTime(), nullable=False),
+    Column("end_at", UTCDateTime(), nullable=False),
+    Column("location", JSON),
+    Column("url", Text),
+    Column("reminders", JSON, nullable=False),
+    Column("transparency", String(16), nullable=False),
+    Column("color", String(16)),
+    Column("attendees", JSON, nullable=False),
+    Column("participation_status", String(16), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_events_calendar_event_id", "calendar_id", "event_id", unique=True),
+    Index("ix_events_account_window", "account_id", "start_at", "end_at"),
+    Index("ix_events_account_updated", "account_id", "updated_at"),
 )
 
 grants = Table(
@@ -174,6 +207,7 @@ jobs = Table(
     Column("id", String(40), primary_key=True),
     Column("kind", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
+    Column("ordering_key", String(120)),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("run_after", UTCDateTime(), nullable=False),
@@ -182,4 +216,5 @@ jobs = Table(
     _created(),
     Column("finished_at", UTCDateTime()),
     Index("ix_jobs_status_run_after", "status", "run_after"),
+    Index("ix_jobs_ordering_key", "ordering_key", "status"),
 )

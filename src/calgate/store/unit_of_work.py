@@ -26,6 +26,7 @@ class SqlUnitOfWork:
         self.accounts = repositories.Accounts(self.session)
         self.profiles = repositories.Profiles(self.session)
         self.calendars = repositories.Calendars(self.session)
+        self.events = repositories.Events(self.session)
         self.grants = repositories.Grants(self.session)
         self.tokens = repositories.Tokens(self.session)
         self.codes = repositories.Codes(self.session)

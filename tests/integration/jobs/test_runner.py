@@ -104,3 +104,28 @@ def test_concurrent_runners_never_run_a_job_twice(services):
     for t in threads:
         t.join(timeout=60)
     assert sorted(done) == list(range(40))
+
+
+def test_jobs_sharing_an_ordering_key_run_in_order_even_across_retries(services):
+    """The second invitation of an event waits while the first is being retried."""
+    sent: list[str] = []
+    failures = {"first": 1}
+
+    def deliver(payload, job_id):
+        if failures.get(payload["name"], 0) > 0:
+            failures[payload["name"]] -= 1
+            raise ConnectionError("down")
+        sent.append(payload["name"])
+
+    runner = JobRunner(services.db, {"deliver": deliver})
+    with services.uow() as uow:
+        uow.jobs.enqueue("deliver", {"name": "first"}, ordering_key="evt_1")
+        uow.jobs.enqueue("deliver", {"name": "second"}, ordering_key="evt_1")
+        uow.jobs.enqueue("deliver", {"name": "other"}, ordering_key="evt_2")
+        uow.commit()
+    runner.run_until_idle()
+    assert sent == ["other"]  # "first" failed and waits for its retry; "second" waits behind it
+    later = utcnow() + dt.timedelta(hours=2)
+    while runner.run_once(now=later):
+        pass
+    assert sent == ["other", "first", "second"]
