@@ -10,10 +10,22 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from calgate import __version__
-from calgate.api import calendars, errors, events, identity, oauth
+from calgate.api import (
+    application_calendars,
+    batch,
+    calendars,
+    errors,
+    events,
+    events_read,
+    free_busy,
+    ics_subscriptions,
+    identity,
+    oauth,
+    participation,
+)
 from calgate.config import Settings
 from calgate.services import Services, create_services
-from calgate.web import connect, dashboard, pages
+from calgate.web import connect, dashboard, ics, pages
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -40,7 +52,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         https_only=settings.cookies_secure,
     )
     errors.install(app)
-    for module in (oauth, identity, calendars, events, connect, dashboard):
+    for module in (
+        oauth,
+        application_calendars,
+        identity,
+        calendars,
+        events,
+        events_read,
+        free_busy,
+        participation,
+        batch,
+        ics_subscriptions,
+        connect,
+        dashboard,
+        ics,
+    ):
         app.include_router(module.router)
     pages.install(app)
     return app

@@ -58,6 +58,39 @@ def serve(host: str, port: int, run_migrations: bool) -> None:
     uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info")
 
 
+@main.command("inbound-smtp")
+@click.option("--host", default=None, help="Address to listen on.  [default: CALGATE_INBOUND_HOST or 127.0.0.1]")
+@click.option("--port", default=None, type=int, help="Port to listen on.  [default: CALGATE_INBOUND_PORT or 2525]")
+def inbound_smtp(host: str | None, port: int | None) -> None:
+    """Receive replies to invitations: an SMTP server for CALGATE_ORGANIZER_EMAIL.
+
+    Point that address's MX (or a forwarding rule) here. Mail to any other address is refused
+    with 550; every accepted message gets 250, and what cannot be applied is logged and dropped.
+    """
+    import logging
+    import signal
+    import threading
+
+    from calgate.mail.inbound import InboundServer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    services = create_services(settings)
+    server = InboundServer(services.uow, settings.organizer_email, host or settings.inbound_host, port or settings.inbound_port)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    server.start()
+    click.echo(f"calgate inbound SMTP on {server.host}:{server.port}, accepting replies to {settings.organizer_email}")
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        services.db.dispose()
+    click.echo("calgate inbound SMTP stopped")
+
+
 @main.group()
 def apps() -> None:
     """Register and list applications."""

@@ -44,9 +44,17 @@ class Settings(BaseSettings):
         default="calendar@calgate.localhost",
         description="From address of every message and ORGANIZER of every invitation.",
     )
+    inbound_host: str = Field(
+        default="127.0.0.1",
+        description="Where `calgate inbound-smtp` listens for replies (the organizer address's MX).",
+    )
+    inbound_port: int = Field(default=2525, ge=1, le=65535, description="Port of `calgate inbound-smtp`.")
     access_token_ttl: int = Field(default=3600, description="Seconds an access token lives.")
     authorization_code_ttl: int = Field(default=600, description="Seconds an authorization code lives.")
     email_code_ttl: int = Field(default=900, description="Seconds an emailed verification code lives.")
+    page_size: int = Field(
+        default=100, ge=1, le=1000, description="Events or free/busy blocks per page of Read Events and Free/Busy."
+    )
     run_jobs_in_process: bool = Field(
         default=True, description="Run the job queue inside the server process (embedded default)."
     )

@@ -33,6 +33,17 @@ def validation_body(exc: ValidationFailed) -> dict[str, object]:
     }
 
 
+def forbidden_body(exc: Forbidden) -> dict[str, object]:
+    body: dict[str, object] = {"error": "insufficient_scope", "error_description": exc.description}
+    if isinstance(exc, MissingScope):
+        body["scope"] = exc.scope
+    return body
+
+
+def not_found_body(exc: NotFound) -> dict[str, object]:
+    return {"error": "not_found", "error_description": str(exc)}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationFailed)
     async def _validation(_: Request, exc: ValidationFailed) -> JSONResponse:
@@ -48,14 +59,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        body: dict[str, str] = {"error": "insufficient_scope", "error_description": exc.description}
-        if isinstance(exc, MissingScope):
-            body["scope"] = exc.scope
-        return json_response(body, 403)
+        return json_response(forbidden_body(exc), 403)
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return json_response({"error": "not_found", "error_description": str(exc)}, 404)
+        return json_response(not_found_body(exc), 404)
 
     @app.exception_handler(OAuthError)
     async def _oauth(_: Request, exc: OAuthError) -> JSONResponse:

@@ -40,6 +40,33 @@ def userinfo(caller: CallerDep, services: ServicesDep) -> JSONResponse:
     with services.uow() as uow:
         views = accounts.profiles(uow, caller)
     a = caller.account
+    data = {
+        "authorization": {
+            "scope": caller.grant.scope,
+            "status": "active",
+            "access_mode": caller.grant.access_mode,
+        },
+        "profiles": [
+            {
+                **shapes.profile(v.profile),
+                "profile_calendars": [shapes.calendar(c, v.profile, with_profile=False) for c in v.calendars],
+            }
+            for v in views
+        ],
+        "conferencing_profiles": [],
+    }
+    if a.is_application_calendar:
+        # wire notes §2.7; its email address is a placeholder, so none is shown
+        application_calendar = {"application_calendar_id": a.application_calendar_id}
+        return json_response(
+            {
+                "sub": a.id,
+                "application_calendar_id": a.application_calendar_id,
+                "zoneinfo": a.default_tzid,
+                "cronofy.type": "application_calendar",
+                "cronofy.data": {"application_calendar": application_calendar, **data},
+            }
+        )
     return json_response(
         {
             "sub": a.id,
@@ -47,21 +74,7 @@ def userinfo(caller: CallerDep, services: ServicesDep) -> JSONResponse:
             "name": a.name,
             "zoneinfo": a.default_tzid,
             "cronofy.type": "account",
-            "cronofy.data": {
-                "authorization": {
-                    "scope": caller.grant.scope,
-                    "status": "active",
-                    "access_mode": caller.grant.access_mode,
-                },
-                "profiles": [
-                    {
-                        **shapes.profile(v.profile),
-                        "profile_calendars": [shapes.calendar(c, v.profile, with_profile=False) for c in v.calendars],
-                    }
-                    for v in views
-                ],
-                "conferencing_profiles": [],
-            },
+            "cronofy.data": data,
         }
     )
 

@@ -50,7 +50,11 @@ def token_response(issued: IssuedTokens, account: model.Account | None, linking:
         "scope": issued.grant.scope,
         "access_mode": issued.grant.access_mode,
     }
-    if account is not None:
+    if account is not None and account.is_application_calendar:
+        # wire notes §2.7: an application calendar has a sub but no account_id
+        body["application_calendar_id"] = account.application_calendar_id
+        body["sub"] = account.id
+    elif account is not None:
         body["account_id"] = account.id
         body["sub"] = account.id
     if linking is not None:

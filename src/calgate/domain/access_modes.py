@@ -7,10 +7,10 @@ question the rest of calgate asks: may we store event details, how do the app's 
 the person, which providers are offered, which application feature must be on, what the mode
 looks like on the wire. Nothing outside this module compares mode names.
 
-    mode          store details  writes reach the person   feature needed
-    read_write    yes            written to the calendar   (always offered)
-    free_busy     no             email invitations (iMIP)  "Free/Busy access mode"
-    no_calendar   hosted only    email invitations (iMIP)  "No Calendar Access mode"
+    mode          store details  writes reach the person   Read Events shows       feature needed
+    read_write    yes            written to the calendar   the calendar's events   (always offered)
+    free_busy     no             email invitations (iMIP)  the app's own only      "Free/Busy access mode"
+    no_calendar   hosted only    email invitations (iMIP)  the hosted calendar's   "No Calendar Access mode"
 """
 
 from __future__ import annotations
@@ -48,12 +48,21 @@ class AccessModePolicy:
     feature_label: str | None  # the feature's name in the dashboard (the product spec's words)
     stores_event_details: bool
     hosted: bool  # calgate hosts the calendar; no provider is connected
+    # May Read Events show events other than the application's own (what the calendar holds)?
+    # Where not, Read Events answers as if only_managed=true; Free/Busy is never restricted.
+    reads_calendar_events: bool
     write_delivery: WriteDelivery
     providers: tuple[str, ...]
     provider_suffix: str = ""
     # Extra individual scopes that a bundle grants in this mode (free_busy_write reads events
-    # only where calgate holds the events: the hosted calendar).
+    # where calgate holds them, the hosted calendar, and in free_busy mode the app's own only).
     bundle_extras: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def initial_participation_status(self) -> str:
+        """A person invited by email has not answered yet; an event written into their
+        calendar is theirs already. (Either way it counts as busy until declined.)"""
+        return "needs_action" if self.write_delivery is WriteDelivery.EMAIL_INVITE else "accepted"
 
     def wire_provider_name(self, provider: str | None) -> str:
         """The provider_name Cronofy shows for a profile in this mode (e.g. google_free_busy)."""
@@ -65,7 +74,14 @@ class AccessModePolicy:
         return scopes.expand(requested, self.bundle_extras)
 
     def describe(self, requested: list[str]) -> list[scopes.ScopeInfo]:
-        return scopes.describe(requested, self.bundle_extras)
+        described = scopes.describe(requested, self.bundle_extras)
+        if self.reads_calendar_events:
+            return described
+        return [_OWN_EVENTS if info.name == scopes.READ_EVENTS else info for info in described]
+
+
+# What read_events amounts to where the policy shows only the application's own events.
+_OWN_EVENTS = scopes.ScopeInfo(scopes.READ_EVENTS, "Read the events it made for you")
 
 
 READ_WRITE = AccessModePolicy(
@@ -79,6 +95,7 @@ READ_WRITE = AccessModePolicy(
     feature_label=None,
     stores_event_details=True,
     hosted=False,
+    reads_calendar_events=True,
     write_delivery=WriteDelivery.PROVIDER,
     providers=("google", "ms_graph", "apple", "caldav"),
 )
@@ -94,9 +111,11 @@ FREE_BUSY = AccessModePolicy(
     feature_label="Free/Busy access mode",
     stores_event_details=False,
     hosted=False,
+    reads_calendar_events=False,
     write_delivery=WriteDelivery.EMAIL_INVITE,
     providers=("google", "ms_graph", "apple", "caldav"),
     provider_suffix="_free_busy",
+    bundle_extras={scopes.FREE_BUSY_WRITE: frozenset({scopes.READ_EVENTS})},
 )
 NO_CALENDAR = AccessModePolicy(
     name="no_calendar",
@@ -109,6 +128,7 @@ NO_CALENDAR = AccessModePolicy(
     feature_label="No Calendar Access mode",
     stores_event_details=True,
     hosted=True,
+    reads_calendar_events=True,
     write_delivery=WriteDelivery.EMAIL_INVITE,
     providers=(),
     bundle_extras={scopes.FREE_BUSY_WRITE: frozenset({scopes.READ_EVENTS})},

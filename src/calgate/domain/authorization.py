@@ -99,6 +99,12 @@ def exchange_code(
     if not grant.active:
         raise OAuthError("invalid_grant", "The authorization was revoked")
     stored.used_at = now
+    return issue_tokens(uow, grant, now, access_ttl)
+
+
+def issue_tokens(uow: UnitOfWork, grant: model.Grant, now: dt.datetime, access_ttl: int) -> IssuedTokens:
+    """A new refresh token and access token on ``grant`` (a code exchange, an application
+    calendar request)."""
     refresh = ids.new_secret(32)
     uow.tokens.add(model.Token(digest=ids.digest(refresh), kind="refresh", grant_id=grant.id))
     access = _issue_access(uow, grant, now, access_ttl)

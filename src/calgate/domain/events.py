@@ -145,8 +145,10 @@ class EventInput:
 def _fingerprint(event: model.Event) -> str:
     content = {
         k: getattr(event, k)
-        for k in ("summary", "description", "start", "end", "location", "url", "reminders", "transparency", "color", "attendees")
+        for k in ("summary", "description", "start", "end", "location", "url", "reminders", "transparency", "color")
     }
+    # An attendee's answer (an iTIP REPLY, ``invites.receive_reply``) is not a change of content.
+    content["attendees"] = [{k: v for k, v in a.items() if k != "status"} for a in event.attendees]
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -180,6 +182,7 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
             id=ids.new_id("evt"), calendar_id=calendar.id, account_id=caller.account.id,
             application_id=caller.application.id, event_id=command.event_id, summary=command.summary,
             start={}, end={}, start_at=now, end_at=now, created_at=now, updated_at=now,
+            participation_status=profile.policy.initial_participation_status,
         )
     was_deleted = event.deleted
     attendees = {a["email"]: a for a in event.attendees}
@@ -255,6 +258,26 @@ def set_participation_status(uow: UnitOfWork, account_id: str, event_uid: str, s
     if event.participation_status != status:
         event.participation_status, event.updated_at = status, now
     return event
+
+
+def change_participation_status(
+    uow: UnitOfWork, caller: Caller, calendar_id: str, event_uid: str, status: str | None, now: dt.datetime
+) -> model.Event:
+    """POST /v1/calendars/{calendar_id}/events/{event_uid}/participation_status. The event is
+    named by its ``event_uid``; for the caller's own managed events its ``event_id`` is
+    accepted too (pycronofy documents that parameter as the application's id)."""
+    caller.require(scopes.CHANGE_PARTICIPATION_STATUS)
+    if status not in PARTICIPATION_STATUSES:
+        raise ValidationFailed.single("status", "invalid", f"status must be one of {', '.join(PARTICIPATION_STATUSES)}")
+    calendar, _ = _calendar(uow, caller, calendar_id)
+    event = uow.events.get(event_uid)
+    if event is None or event.calendar_id != calendar.id:
+        event = uow.events.by_event_id(calendar.id, event_uid)
+        if event is not None and event.application_id != caller.application.id:
+            event = None
+    if event is None or event.deleted:
+        raise NotFound("event")
+    return set_participation_status(uow, caller.account.id, event.id, status, now)
 
 
 def snapshot(event: model.Event) -> dict[str, Any]:

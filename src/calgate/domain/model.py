@@ -143,6 +143,18 @@ class Event:
 
 
 @dataclass(eq=False)
+class CalendarSubscription:
+    """A secret ICS feed URL of one hosted calendar (calgate's extension, ``subscriptions``).
+    Only the token's digest is kept; a calendar has at most one live subscription."""
+
+    token_digest: str
+    calendar_id: str
+    grant_id: str  # the authorization it was made under: revoking that ends it
+    revoked_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
 class Grant:
     """An application's authorization over an account: what the tokens it issued hang on."""
 

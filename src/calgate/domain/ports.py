@@ -34,6 +34,7 @@ class Developers(Repository[model.Developer], Protocol):
 
 class Accounts(Repository[model.Account], Protocol):
     def by_email(self, application_id: str, email: str) -> model.Account | None: ...
+    def by_application_calendar_id(self, application_id: str, application_calendar_id: str) -> model.Account | None: ...
 
 
 class Profiles(Repository[model.Profile], Protocol):
@@ -47,6 +48,24 @@ class Calendars(Repository[model.Calendar], Protocol):
 class Events(Repository[model.Event], Protocol):
     def by_event_id(self, calendar_id: str, event_id: str) -> model.Event | None: ...
     def managed(self, account_id: str, application_id: str) -> list[model.Event]: ...
+    def in_calendar(self, calendar_id: str) -> list[model.Event]: ...
+    def in_window(
+        self,
+        account_id: str,
+        calendar_ids: list[str],
+        ends_from: dt.datetime | None,
+        starts_before: dt.datetime | None,
+        include_deleted: bool,
+        updated_since: dt.datetime | None,
+    ) -> list[model.Event]:
+        """Events of ``account_id`` in ``calendar_ids`` with ``end_at >= ends_from`` and
+        ``start_at < starts_before`` (a None bound is open), not deleted unless
+        ``include_deleted``, updated at or after ``updated_since`` when given; by start_at."""
+        ...
+
+
+class CalendarSubscriptions(Repository[model.CalendarSubscription], Protocol):
+    def of_calendar(self, calendar_id: str) -> list[model.CalendarSubscription]: ...
 
 
 class Grants(Repository[model.Grant], Protocol):
@@ -67,6 +86,11 @@ class Verifications(Repository[model.EmailVerification], Protocol):
 
 class Jobs(Protocol):
     def enqueue(self, kind: str, payload: dict[str, Any], ordering_key: str | None = None) -> model.Job: ...
+    def get(self, key: str) -> model.Job | None: ...
+    def troubled(self, application_ids: list[str], limit: int = 200) -> list[model.Job]:
+        """Failed jobs, and pending ones that failed at least once, whose payload names one of
+        ``application_ids``; newest first."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -76,6 +100,7 @@ class UnitOfWork(Protocol):
     profiles: Profiles
     calendars: Calendars
     events: Events
+    subscriptions: CalendarSubscriptions
     grants: Grants
     tokens: Tokens
     codes: Codes

@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Job kinds and the functions that run them."""
+"""Job kinds and the functions that run them.
+
+    send_mail     a plain message (verification codes)       mail.message.compose
+    send_invite   an iMIP invitation (REQUEST or CANCEL)      mail.invitation.compose_invitation
+
+Both use the job id as Message-ID, so a retry after an unclear failure is the same message.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from calgate.jobs.runner import Handler
+from calgate.mail.invitation import compose_invitation
 from calgate.mail.message import compose
 from calgate.mail.senders import MailSender
 
@@ -14,4 +21,7 @@ def handlers(sender: MailSender, organizer_email: str) -> dict[str, Handler]:
     def send_mail(payload: dict[str, Any], job_id: str) -> None:
         sender.send(compose(payload, organizer_email, job_id))
 
-    return {"send_mail": send_mail}
+    def send_invite(payload: dict[str, Any], job_id: str) -> None:
+        sender.send(compose_invitation(payload, organizer_email, job_id))
+
+    return {"send_mail": send_mail, "send_invite": send_invite}

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
-import smtplib
 import ssl
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -12,6 +13,8 @@ from email.policy import default as default_policy
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
 
 
 class MailSender(Protocol):
@@ -48,16 +51,30 @@ class SmtpSender:
         self.timeout = timeout
 
     def send(self, message: EmailMessage) -> None:
-        if self.implicit_tls:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
-        else:
-            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with client:
-            if self.starttls:
-                client.starttls(context=ssl.create_default_context())
-            if self.username:
-                client.login(self.username, self.password or "")
-            client.send_message(message)
+        # Job runners are plain threads: one short event loop per message is simplest. A
+        # caller that already runs a loop in this thread (an embedding application, a test
+        # harness) gets the send on a thread of its own, so it never nests loops.
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._send(message))
+            return
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, self._send(message)).result()
+
+    async def _send(self, message: EmailMessage) -> None:
+        tls = self.implicit_tls or self.starttls
+        await aiosmtplib.send(
+            message,
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.implicit_tls,
+            start_tls=self.starttls,  # never an opportunistic upgrade the URL did not ask for
+            tls_context=ssl.create_default_context() if tls else None,
+            timeout=self.timeout,
+        )
 
 
 def make_sender(smtp_url: str | None, mail_dir: Path) -> MailSender:

@@ -17,6 +17,7 @@ _MAPPED = {
     model.Profile: tables.profiles,
     model.Calendar: tables.calendars,
     model.Event: tables.events,
+    model.CalendarSubscription: tables.calendar_subscriptions,
     model.Grant: tables.grants,
     model.Token: tables.tokens,
     model.AuthorizationCode: tables.authorization_codes,

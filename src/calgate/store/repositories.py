@@ -68,6 +68,12 @@ class Accounts(_Repository[model.Account]):
     def by_email(self, application_id: str, email: str) -> model.Account | None:
         return self._one(model.Account.application_id == application_id, model.Account.email == email)
 
+    def by_application_calendar_id(self, application_id: str, application_calendar_id: str) -> model.Account | None:
+        return self._one(
+            model.Account.application_id == application_id,
+            model.Account.application_calendar_id == application_calendar_id,
+        )
+
 
 class Profiles(_Repository[model.Profile]):
     cls = model.Profile
@@ -95,6 +101,36 @@ class Events(_Repository[model.Event]):
             model.Event.application_id == application_id,
             order_by=model.Event.created_at,
         )
+
+    def in_calendar(self, calendar_id: str) -> list[model.Event]:
+        return self._where(model.Event.calendar_id == calendar_id, order_by=model.Event.start_at)
+
+    def in_window(
+        self,
+        account_id: str,
+        calendar_ids: list[str],
+        ends_from: dt.datetime | None,
+        starts_before: dt.datetime | None,
+        include_deleted: bool,
+        updated_since: dt.datetime | None,
+    ) -> list[model.Event]:
+        criteria: list[Any] = [model.Event.account_id == account_id, model.Event.calendar_id.in_(calendar_ids)]
+        if ends_from is not None:
+            criteria.append(model.Event.end_at >= ends_from)
+        if starts_before is not None:
+            criteria.append(model.Event.start_at < starts_before)
+        if not include_deleted:
+            criteria.append(model.Event.deleted.is_(False))
+        if updated_since is not None:
+            criteria.append(model.Event.updated_at >= updated_since)
+        return self._where(*criteria, order_by=model.Event.start_at)
+
+
+class CalendarSubscriptions(_Repository[model.CalendarSubscription]):
+    cls = model.CalendarSubscription
+
+    def of_calendar(self, calendar_id: str) -> list[model.CalendarSubscription]:
+        return self._where(model.CalendarSubscription.calendar_id == calendar_id)
 
 
 class Grants(_Repository[model.Grant]):
@@ -136,6 +172,20 @@ class Jobs(_Repository[model.Job]):
         job = model.Job(id=ids.new_id("job"), kind=kind, payload=payload, ordering_key=ordering_key)
         self.add(job)
         return job
+
+    def troubled(self, application_ids: list[str], limit: int = 200) -> list[model.Job]:
+        if not application_ids:
+            return []
+        stmt = (
+            select(model.Job)
+            .where(
+                or_(model.Job.status == "failed", and_(model.Job.status == "pending", model.Job.last_error.is_not(None))),
+                model.Job.payload["application_id"].as_string().in_(application_ids),
+            )
+            .order_by(model.Job.created_at.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
 
 
 def claim_due_job(session: Session, now: dt.datetime, lease_seconds: int) -> model.Job | None:

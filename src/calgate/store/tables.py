@@ -165,6 +165,16 @@ grants = Table(
     Index("ix_grants_application_account", "application_id", "account_id"),
 )
 
+calendar_subscriptions = Table(
+    "calendar_subscriptions",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("calendar_id", String(80), ForeignKey("calendars.id"), nullable=False, index=True),
+    Column("grant_id", String(40), ForeignKey("grants.id"), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    _created(),
+)
+
 tokens = Table(
     "tokens",
     metadata,

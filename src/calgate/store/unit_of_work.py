@@ -27,6 +27,7 @@ class SqlUnitOfWork:
         self.profiles = repositories.Profiles(self.session)
         self.calendars = repositories.Calendars(self.session)
         self.events = repositories.Events(self.session)
+        self.subscriptions = repositories.CalendarSubscriptions(self.session)
         self.grants = repositories.Grants(self.session)
         self.tokens = repositories.Tokens(self.session)
         self.codes = repositories.Codes(self.session)

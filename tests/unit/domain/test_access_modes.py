@@ -10,17 +10,18 @@ ALL = {"free_busy", "no_calendar"}
 
 
 @pytest.mark.parametrize(
-    "mode, stores_details, hosted, delivery, feature, wire_google",
+    "mode, stores_details, hosted, reads_calendar_events, delivery, feature, wire_google",
     [
-        ("read_write", True, False, am.WriteDelivery.PROVIDER, None, "google"),
-        ("free_busy", False, False, am.WriteDelivery.EMAIL_INVITE, "free_busy", "google_free_busy"),
-        ("no_calendar", True, True, am.WriteDelivery.EMAIL_INVITE, "no_calendar", "cronofy"),
+        ("read_write", True, False, True, am.WriteDelivery.PROVIDER, None, "google"),
+        ("free_busy", False, False, False, am.WriteDelivery.EMAIL_INVITE, "free_busy", "google_free_busy"),
+        ("no_calendar", True, True, True, am.WriteDelivery.EMAIL_INVITE, "no_calendar", "cronofy"),
     ],
 )
-def test_policy_table(mode, stores_details, hosted, delivery, feature, wire_google):
+def test_policy_table(mode, stores_details, hosted, reads_calendar_events, delivery, feature, wire_google):
     policy = am.policy(mode)
     assert policy.stores_event_details is stores_details
     assert policy.hosted is hosted
+    assert policy.reads_calendar_events is reads_calendar_events
     assert policy.write_delivery is delivery
     assert policy.feature == feature
     assert policy.wire_provider_name("google") == wire_google
@@ -93,9 +94,26 @@ def test_resolve_choice_errors_redirect(access_mode, provider_name, requested, f
     assert caught.value.redirectable
 
 
-def test_free_busy_write_reads_events_only_where_calgate_hosts_them():
+def test_free_busy_write_reads_events_where_calgate_holds_them_or_the_apps_own():
+    # No Access: calgate hosts the calendar. Free/Busy: Read Events shows only the app's own
+    # events there (reads_calendar_events is false). Read-Write: not part of the bundle.
     assert scopes.READ_EVENTS in am.NO_CALENDAR.grants(FBW)
-    assert scopes.READ_EVENTS not in am.FREE_BUSY.grants(FBW)
+    assert scopes.READ_EVENTS in am.FREE_BUSY.grants(FBW)
     assert scopes.READ_EVENTS not in am.READ_WRITE.grants(FBW)
     for policy in am.POLICIES.values():
         assert {scopes.READ_FREE_BUSY, scopes.CREATE_EVENT, scopes.DELETE_EVENT} <= policy.grants(FBW)
+
+
+def test_the_consent_screen_says_what_read_events_shows_in_each_mode():
+    def read_events_line(policy):
+        return next(i.description for i in policy.describe(FBW + ["read_events"]) if i.name == scopes.READ_EVENTS)
+
+    assert read_events_line(am.FREE_BUSY) == "Read the events it made for you"
+    assert read_events_line(am.NO_CALENDAR) == scopes.INDIVIDUAL[scopes.READ_EVENTS].description
+    assert read_events_line(am.READ_WRITE) == scopes.INDIVIDUAL[scopes.READ_EVENTS].description
+
+
+def test_people_invited_by_email_start_without_an_answer():
+    assert am.NO_CALENDAR.initial_participation_status == "needs_action"
+    assert am.FREE_BUSY.initial_participation_status == "needs_action"
+    assert am.READ_WRITE.initial_participation_status == "accepted"

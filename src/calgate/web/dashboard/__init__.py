@@ -5,6 +5,7 @@
     /dashboard/sign-up, sign-in, sign-out          accounts.py
     /dashboard, /dashboard/apps/…                  apps.py   (list, create, edit, rotate secret)
     /dashboard/outbox                              outbox.py (the local mail folder)
+    /dashboard/deliveries                          deliveries.py (failed and retrying mail)
 
 The signed-in developer's id lives in the signed session cookie (``developer_id``); every POST
 checks the CSRF token (``pages.form_data``). Handlers call domain functions inside
@@ -16,7 +17,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
-from calgate.web.dashboard import accounts, apps, outbox
+from calgate.web.dashboard import accounts, apps, deliveries, outbox
 
 router = APIRouter()
 
@@ -26,5 +27,5 @@ def home() -> RedirectResponse:
     return RedirectResponse("/dashboard", status_code=303)
 
 
-for _module in (accounts, apps, outbox):
+for _module in (accounts, apps, outbox, deliveries):
     router.include_router(_module.router)

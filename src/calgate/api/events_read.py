@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Read Events: GET /v1/events and its pages (wire notes §4.3, §5). Writing events is
+``api.events``; what is read, and how it is paged, is ``domain.reads``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from calgate.api import reads as wire
+from calgate.api.deps import CallerDep, Params, ServicesDep
+from calgate.api.errors import json_response
+from calgate.domain import reads, times
+from calgate.domain.authorization import Caller
+from calgate.domain.model import utcnow
+from calgate.services import Services
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/events")
+def read_events(request: Request, params: Params, caller: CallerDep, services: ServicesDep) -> JSONResponse:
+    return _page(wire.query(request, params), caller, services)
+
+
+@router.get("/events/pages/{token}")
+def read_events_page(token: str, caller: CallerDep, services: ServicesDep) -> JSONResponse:
+    # Query parameters are ignored: the Node SDK repeats the first request's options here.
+    return _page(wire.open_cursor(services.settings, reads.EVENTS, token), caller, services)
+
+
+def _page(request: reads.Query | reads.Cursor, caller: Caller, services: Services) -> JSONResponse:
+    settings = services.settings
+    with services.uow() as uow:
+        page = reads.read_events(uow, caller, request, settings.page_size, utcnow())
+    localized = page.cursor.query.localized_times
+    return json_response(
+        {"pages": wire.pages(settings, page), "events": [_event(v, settings.organizer_email, localized) for v in page.items]}
+    )
+
+
+def _event(view: reads.EventView, organizer_email: str, localized: bool) -> dict[str, Any]:
+    event, managed = view.event, view.managed
+    body: dict[str, Any] = {"calendar_id": event.calendar_id, "event_uid": event.id}
+    if managed:
+        body["event_id"] = event.event_id
+    body.update(
+        summary=event.summary,
+        description=event.description or "",
+        start=wire.event_time(view.start, localized),
+        end=wire.event_time(view.end, localized),
+        deleted=event.deleted,
+        created=times.format_time(event.created_at),
+        updated=times.format_time(event.updated_at),
+    )
+    if event.location and event.location.get("description"):
+        body["location"] = {"description": event.location["description"]}
+    body.update(
+        participation_status=event.participation_status,
+        attendees=[
+            {"email": a["email"], "display_name": a.get("display_name"), "status": a.get("status", "needs_action")}
+            for a in event.attendees
+        ],
+        organizer={"email": organizer_email},
+        transparency=event.transparency,
+        status="cancelled" if event.deleted else "confirmed",
+        categories=[],
+        recurring=False,
+        event_private=False,
+        options={"delete": managed, "update": managed, "change_participation_status": managed},
+        reminders=list(event.reminders),
+    )
+    if event.url:
+        body["url"] = event.url
+    if event.color:
+        body["color"] = event.color
+    return body

@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Mail that has not gone out: the dashboard's Deliveries page.
+
+A mail job (``send_mail``, ``send_invite``) that fails is retried with backoff by the job
+runner; after its last attempt it stays ``failed``. A developer sees those of their own
+applications (the payload's ``application_id``), newest first, and may ask for one more try
+now. Jobs of other developers are NotFound, exactly like ids that do not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from calgate.domain import model
+from calgate.domain.errors import NotFound
+from calgate.domain.ports import UnitOfWork
+
+MAIL_KINDS = ("send_mail", "send_invite")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    job_id: str
+    application_id: str
+    application_name: str
+    state: str  # "failed" (gave up) or "retrying"
+    recipient: str
+    what: str  # the subject, or the invitation's method and summary
+    attempts: int
+    last_error: str | None
+    next_try: dt.datetime | None  # None once failed
+    created_at: dt.datetime
+
+
+def _describe(job: model.Job) -> tuple[str, str]:
+    payload = job.payload
+    if job.kind == "send_invite":
+        to = payload.get("to") or {}
+        summary = (payload.get("event") or {}).get("summary", "")
+        return str(to.get("email", "")), f"{payload.get('method', '')} · {summary}"
+    return str(payload.get("to", "")), str(payload.get("subject", ""))
+
+
+def troubled(uow: UnitOfWork, developer_id: str) -> list[Delivery]:
+    apps = {a.id: a.name for a in uow.applications.of_developer(developer_id)}
+    rows = []
+    for job in uow.jobs.troubled(list(apps)):
+        if job.kind not in MAIL_KINDS:
+            continue
+        recipient, what = _describe(job)
+        failed = job.status == "failed"
+        rows.append(
+            Delivery(
+                job_id=job.id,
+                application_id=str(job.payload["application_id"]),
+                application_name=apps.get(str(job.payload["application_id"]), ""),
+                state="failed" if failed else "retrying",
+                recipient=recipient,
+                what=what,
+                attempts=job.attempts,
+                last_error=job.last_error,
+                next_try=None if failed else job.run_after,
+                created_at=job.created_at,
+            )
+        )
+    return rows
+
+
+def retry_now(uow: UnitOfWork, developer_id: str, job_id: str, now: dt.datetime) -> model.Job:
+    """Make the job due now; a failed one gets one more attempt (and fails again after it if
+    the cause remains). A job a worker holds right now is left to that worker."""
+    own = {a.id for a in uow.applications.of_developer(developer_id)}
+    job = uow.jobs.get(job_id)
+    if job is None or job.kind not in MAIL_KINDS or job.payload.get("application_id") not in own:
+        raise NotFound("delivery")
+    if job.status == "done" or (job.locked_until is not None and job.locked_until > now):
+        return job
+    job.status, job.finished_at, job.run_after = "pending", None, now
+    return job

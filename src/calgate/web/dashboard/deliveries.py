@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Deliveries: the signed-in developer's mail that has not gone out (``domain.deliveries``).
+
+Failed jobs (the runner gave up) and retrying ones (they failed and wait for their next try),
+with the recipient, what was sent, attempts, the last error and when the next try is due; a
+"Retry now" button per row. Other developers' jobs answer 404, like ids that do not exist.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from calgate.api.deps import ServicesDep
+from calgate.domain import deliveries
+from calgate.domain.errors import NotFound
+from calgate.domain.model import utcnow
+from calgate.web.dashboard._session import DeveloperDep, FormDep, notify, page, redirect, to_sign_in
+from calgate.web.pages import error_page
+
+router = APIRouter()
+PATH = "/dashboard/deliveries"
+
+
+@router.get(PATH)
+def deliveries_page(request: Request, developer: DeveloperDep, services: ServicesDep) -> Response:
+    if developer is None:
+        return to_sign_in()
+    with services.uow() as uow:
+        rows = deliveries.troubled(uow, developer.id)
+    return page(request, "deliveries.html", developer, deliveries=rows)
+
+
+@router.post(PATH + "/{job_id}/retry")
+def retry(job_id: str, request: Request, _: FormDep, developer: DeveloperDep, services: ServicesDep) -> Response:
+    if developer is None:
+        return to_sign_in()
+    try:
+        with services.uow() as uow:
+            deliveries.retry_now(uow, developer.id, job_id, utcnow())
+            uow.commit()
+    except NotFound:
+        return error_page(request, "Delivery not found", "There is no such delivery in your account.", 404)
+    notify(request, "It will be tried again in a moment.")
+    return redirect(PATH)
