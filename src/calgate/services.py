@@ -8,14 +8,18 @@ layers, the CLI and the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 
 from calgate.config import Settings
 from calgate.crypto import FernetBox
+from calgate.domain.errors import Conflict
 from calgate.jobs.handlers import handlers
 from calgate.jobs.runner import JobRunner
 from calgate.mail.senders import MailSender, make_sender
 from calgate.store.db import make_engine
 from calgate.store.unit_of_work import Database, SqlUnitOfWork
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,6 +32,20 @@ class Services:
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.uow()
+
+    def run(self, work: Callable[[SqlUnitOfWork], T], attempts: int = 3) -> T:
+        """Run ``work`` in a unit of work and commit; when it raced another request over a
+        uniqueness rule (``Conflict``), run it again from the start, which sees the winner."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.uow() as uow:
+                    result = work(uow)
+                    uow.commit()
+                    return result
+            except Conflict:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def create_services(settings: Settings) -> Services:

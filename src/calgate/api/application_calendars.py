@@ -25,8 +25,8 @@ router = APIRouter(prefix="/v1")
 
 @router.post("/application_calendars")
 def application_calendar(params: Params, services: ServicesDep) -> JSONResponse:
-    with services.uow() as uow:
-        authorized = application_calendars.authorize(
+    authorized = services.run(
+        lambda uow: application_calendars.authorize(
             uow,
             text(params, "client_id"),
             text(params, "client_secret"),
@@ -34,6 +34,6 @@ def application_calendar(params: Params, services: ServicesDep) -> JSONResponse:
             utcnow(),
             services.settings.access_token_ttl,
         )
-        uow.commit()
+    )
     body = token_response(authorized.tokens, authorized.account, authorized.profile)
     return json_response(body, headers=NO_STORE)

@@ -79,9 +79,8 @@ def _run(services: Services, caller: Caller, entry: object) -> dict[str, Any]:
     if not isinstance(data, dict):
         return _failed(ValidationFailed.single("data", "invalid", "data must be an object"))
     try:
-        with services.uow() as uow:
-            operation(uow, caller, unquote(match["calendar_id"]), data, utcnow())
-            uow.commit()
+        calendar_id = unquote(match["calendar_id"])
+        services.run(lambda uow: operation(uow, caller, calendar_id, data, utcnow()))
     except (ValidationFailed, NotFound, Forbidden) as exc:
         return _failed(exc)
     except Exception:  # one entry's failure must not hide what the others did

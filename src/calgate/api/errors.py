@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from calgate.domain.errors import (
+    Conflict,
     Forbidden,
     MissingScope,
     NotFound,
@@ -64,6 +65,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return json_response(not_found_body(exc), 404)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return json_response({"error": "conflict", "error_description": "Another request changed the same thing at the same moment; try again"}, 409)
 
     @app.exception_handler(OAuthError)
     async def _oauth(_: Request, exc: OAuthError) -> JSONResponse:

@@ -19,9 +19,7 @@ ACCEPTED = 202
 @router.post("/calendars/{calendar_id}/events")
 def upsert_event(calendar_id: str, params: Params, caller: CallerDep, services: ServicesDep) -> Response:
     command = events.EventInput.from_params(params)
-    with services.uow() as uow:
-        events.upsert(uow, caller, calendar_id, command, utcnow())
-        uow.commit()
+    services.run(lambda uow: events.upsert(uow, caller, calendar_id, command, utcnow()))
     return Response(status_code=ACCEPTED)
 
 

@@ -6,12 +6,57 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from calgate.domain import ids, model, scopes
+from calgate.domain import access_modes, ids, model, scopes
 from calgate.domain.authorization import Caller
 from calgate.domain.errors import NotFound, ValidationFailed
 from calgate.domain.ports import UnitOfWork
 
 MAX_CALENDAR_NAME = 255
+
+
+def new_calendar(profile: model.Profile, name: str, now: dt.datetime, *, primary: bool = False, color: str | None = None) -> model.Calendar:
+    """A calendar of ``profile``; ids look like Cronofy's ``cal_{profile part}_{calendar part}``."""
+    return model.Calendar(
+        id=f"cal_{profile.id[4:]}_{ids.new_secret(12)}",
+        account_id=profile.account_id,
+        profile_id=profile.id,
+        name=name,
+        primary=primary,
+        color=color,
+        created_at=now,
+    )
+
+
+def hosted_profile(
+    uow: UnitOfWork, account: model.Account, access_mode: str, name: str, calendar_name: str, now: dt.datetime
+) -> model.Profile:
+    """The account's live hosted profile, or a new one with a new primary calendar (the first
+    connection, or after the application revoked the old profile)."""
+    for profile in uow.profiles.of_account(account.id):
+        if profile.provider == access_modes.HOSTED_PROVIDER and profile.revoked_at is None:
+            return profile
+    profile = model.Profile(
+        id=ids.new_id("pro"),
+        account_id=account.id,
+        provider=access_modes.HOSTED_PROVIDER,
+        access_mode=access_modes.policy(access_mode).name,
+        name=name,
+        created_at=now,
+    )
+    uow.profiles.add(profile)
+    uow.calendars.add(new_calendar(profile, calendar_name, now, primary=True))
+    return profile
+
+
+def own_calendar(uow: UnitOfWork, caller: Caller, calendar_id: str) -> tuple[model.Calendar, model.Profile]:
+    """A live calendar of the caller's account with its live profile, else NotFound."""
+    calendar = uow.calendars.get(calendar_id)
+    if calendar is None or calendar.account_id != caller.account.id or calendar.deleted:
+        raise NotFound("calendar")
+    profile = uow.profiles.get(calendar.profile_id)
+    if profile is None or profile.revoked_at is not None:
+        raise NotFound("calendar")
+    return calendar, profile
 
 
 @dataclass(frozen=True)
@@ -47,13 +92,7 @@ def create_calendar(uow: UnitOfWork, caller: Caller, profile_id: str | None, nam
         raise NotFound("profile")
     if any(c.name == name for c in view.calendars):
         raise ValidationFailed.single("name", "duplicate_calendar_name", f"A calendar named {name!r} already exists")
-    calendar = model.Calendar(
-        id=f"cal_{view.profile.id[4:]}_{ids.new_secret(12)}",
-        account_id=caller.account.id,
-        profile_id=view.profile.id,
-        name=name,
-        color=color,
-    )
+    calendar = new_calendar(view.profile, name, model.utcnow(), color=color)
     uow.calendars.add(calendar)
     return view.profile, calendar
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from calgate.domain import access_modes, applications, authorization, ids, model
+from calgate.domain import access_modes, accounts, applications, authorization, ids, model
 from calgate.domain.errors import ValidationFailed
 from calgate.domain.ports import UnitOfWork
 
@@ -100,9 +100,8 @@ def authorize(
 def _hosted_profile(uow: UnitOfWork, account: model.Account, now: dt.datetime) -> model.Profile:
     """The calendar's live profile; a new one with a new primary calendar if the application
     revoked the old one (``POST /v1/profiles/{id}/revoke``)."""
-    for profile in uow.profiles.of_account(account.id):
-        if profile.revoked_at is None:
-            return profile
+    name = account.application_calendar_id or account.name
+    return accounts.hosted_profile(uow, account, access_modes.READ_WRITE.name, name, name, now)
     profile = model.Profile(
         id=ids.new_id("pro"),
         account_id=account.id,

@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from calgate.domain import access_modes, authorization, ids, model, scopes
+from calgate.domain import access_modes, accounts, authorization, ids, model, scopes
 from calgate.domain.developers import normalize_email, valid_email
 from calgate.domain.errors import AuthorizeError, ValidationFailed
 from calgate.domain.ports import UnitOfWork
@@ -205,28 +205,7 @@ def allow_hosted(
         uow.accounts.add(account)
     else:
         account.name = name.strip() or account.name
-    profile = next(
-        (p for p in uow.profiles.of_account(account.id) if p.provider == access_modes.HOSTED_PROVIDER and p.revoked_at is None),
-        None,
-    )
-    if profile is None:
-        profile = model.Profile(
-            id=ids.new_id("pro"),
-            account_id=account.id,
-            provider=access_modes.HOSTED_PROVIDER,
-            access_mode=policy.name,
-            name=account.email,
-        )
-        uow.profiles.add(profile)
-        uow.calendars.add(
-            model.Calendar(
-                id=f"cal_{profile.id[4:]}_{ids.new_secret(12)}",
-                account_id=account.id,
-                profile_id=profile.id,
-                name="Calendar",
-                primary=True,
-            )
-        )
+    accounts.hosted_profile(uow, account, policy.name, account.email, "Calendar", now)
     grant = model.Grant(
         id=ids.new_id("grt"), application_id=app.id, account_id=account.id, scope=request.scope, access_mode=policy.name
     )

@@ -7,6 +7,7 @@
     ├── Forbidden                403
     │   └── MissingScope         403 naming the scope the credentials lack
     ├── ValidationFailed         422 {"errors": {field: [{key, description}]}}
+    ├── Conflict                 409: the change raced another one (retried by Services.run)
     ├── OAuthError               400 {"error", "error_description"} on /oauth/token (RFC 6749 §5.2)
     └── AuthorizeError           GET /oauth/authorize problems
         ├── redirectable=False   shown as an error page (unknown client, unregistered redirect_uri)
@@ -54,6 +55,11 @@ class ValidationFailed(CalgateError):
     @classmethod
     def single(cls, field: str, key: str, description: str) -> "ValidationFailed":
         return cls({field: [(f"errors.{key}", description)]})
+
+
+class Conflict(CalgateError):
+    """Storing the change broke a uniqueness rule: another request made the same thing at the
+    same moment. Running the whole unit of work again sees the other's result."""
 
 
 class OAuthError(CalgateError):

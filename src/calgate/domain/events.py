@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from calgate.domain import access_modes, ids, invites, model, scopes, times
+from calgate.domain import access_modes, accounts, ids, invites, model, scopes, times
 from calgate.domain.authorization import Caller
 from calgate.domain.errors import NotFound, ValidationFailed
 from calgate.domain.ports import UnitOfWork
@@ -152,16 +152,6 @@ def _fingerprint(event: model.Event) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _calendar(uow: UnitOfWork, caller: Caller, calendar_id: str) -> tuple[model.Calendar, model.Profile]:
-    calendar = uow.calendars.get(calendar_id)
-    if calendar is None or calendar.account_id != caller.account.id or calendar.deleted:
-        raise NotFound("calendar")
-    profile = uow.profiles.get(calendar.profile_id)
-    if profile is None or profile.revoked_at is not None:
-        raise NotFound("calendar")
-    return calendar, profile
-
-
 def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: model.Event, method: str, removed: list[dict[str, str]] | None = None) -> None:
     """Send the change the way the profile's access mode says writes reach the person."""
     if profile.policy.write_delivery is access_modes.WriteDelivery.EMAIL_INVITE:
@@ -172,7 +162,7 @@ def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: mod
 
 def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInput, now: dt.datetime) -> model.Event:
     caller.require(scopes.CREATE_EVENT)
-    calendar, profile = _calendar(uow, caller, calendar_id)
+    calendar, profile = accounts.own_calendar(uow, caller, calendar_id)
     if calendar.readonly:
         raise ValidationFailed.single("calendar_id", "read_only", "The calendar is read-only")
     event = uow.events.by_event_id(calendar.id, command.event_id)
@@ -212,7 +202,7 @@ def delete(uow: UnitOfWork, caller: Caller, calendar_id: str, event_id: str | No
     caller.require(scopes.DELETE_EVENT)
     if not event_id:
         raise ValidationFailed.single("event_id", "required", "event_id must be specified")
-    calendar, profile = _calendar(uow, caller, calendar_id)
+    calendar, profile = accounts.own_calendar(uow, caller, calendar_id)
     event = uow.events.by_event_id(calendar.id, event_id)
     if event is None or event.deleted:
         return  # deleting is idempotent
@@ -269,7 +259,7 @@ def change_participation_status(
     caller.require(scopes.CHANGE_PARTICIPATION_STATUS)
     if status not in PARTICIPATION_STATUSES:
         raise ValidationFailed.single("status", "invalid", f"status must be one of {', '.join(PARTICIPATION_STATUSES)}")
-    calendar, _ = _calendar(uow, caller, calendar_id)
+    calendar, _ = accounts.own_calendar(uow, caller, calendar_id)
     event = uow.events.get(event_uid)
     if event is None or event.calendar_id != calendar.id:
         event = uow.events.by_event_id(calendar.id, event_uid)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from calgate.domain import access_modes, ids, model, scopes
+from calgate.domain import access_modes, accounts, ids, model, scopes
 from calgate.domain.authorization import Caller
 from calgate.domain.errors import NotFound, ValidationFailed
 from calgate.domain.ports import UnitOfWork
@@ -25,12 +25,7 @@ SCOPE = scopes.READ_EVENTS
 
 
 def _hosted_calendar(uow: UnitOfWork, caller: Caller, calendar_id: str) -> model.Calendar:
-    calendar = uow.calendars.get(calendar_id)
-    if calendar is None or calendar.account_id != caller.account.id or calendar.deleted:
-        raise NotFound("calendar")
-    profile = uow.profiles.get(calendar.profile_id)
-    if profile is None or profile.revoked_at is not None:
-        raise NotFound("calendar")
+    calendar, profile = accounts.own_calendar(uow, caller, calendar_id)
     if profile.provider != access_modes.HOSTED_PROVIDER:
         # A connected provider's calendar is the provider's to publish.
         raise ValidationFailed.single("calendar_id", "not_hosted", "Only calendars calgate hosts have ICS subscription URLs")

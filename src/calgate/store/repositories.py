@@ -7,11 +7,21 @@ import datetime as dt
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from calgate.domain import ids, model
+from calgate.domain.errors import Conflict
 
 T = TypeVar("T")
+
+
+def flush(session: Session) -> None:
+    """Flush, reporting a uniqueness race as the domain's Conflict."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(str(exc.orig)) from exc
 
 
 class _Repository(Generic[T]):
@@ -24,7 +34,7 @@ class _Repository(Generic[T]):
         # Flushed at once: the mapping has no relationships, so only the order of adds tells
         # SQLAlchemy to insert a parent row before the rows that reference it.
         self.session.add(item)
-        self.session.flush()
+        flush(self.session)
 
     def get(self, key: str) -> T | None:
         return self.session.get(self.cls, key)

@@ -41,13 +41,14 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        repositories.flush(self.session)
         self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()
 
     def flush(self) -> None:
-        self.session.flush()
+        repositories.flush(self.session)
 
 
 class Database:

@@ -11,7 +11,7 @@ import pytest
 from tests.support.api import pkce_pair
 from tests.support.connect import authorize_params, csrf
 from tests.support.factories import make_application
-from tests.support.mail import mail_to, verification_code, wait_for_mail
+from tests.support.mail import mail_to
 
 BOTH_MODES = {"free_busy", "no_calendar"}
 

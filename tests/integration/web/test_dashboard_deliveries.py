@@ -12,11 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from calgate.domain import applications, connect
+from calgate.domain import applications
 from calgate.domain.model import utcnow
 from tests.conftest import BACKENDS
 from tests.integration.web._dashboard import Dashboard
-from tests.integration.web._pages import Page
 from tests.support.factories import AppCredentials
 from tests.support.people import connect_no_access, upsert
 from tests.support.server import LiveServer, database_url, free_port, make_settings
