@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 TESTDEPS := $(VENV)/.installed-test
 
-.PHONY: serve test lint-imports chromium migrate clean
+.PHONY: serve test lint-imports chromium migrate clean bench
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ lint-imports: $(TESTDEPS)
 
 test: $(TESTDEPS) chromium lint-imports
 	$(BIN)/pytest
+
+# Availability benchmark (not part of `make test`): writes docs/benchmarks.md. Needs the
+# PostgreSQL of the tests (CALGATE_TEST_DATABASE_URL, default postgres@127.0.0.1:5432/test).
+bench: $(TESTDEPS)
+	$(BIN)/python benchmarks/bench_availability.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache

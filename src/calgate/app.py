@@ -12,6 +12,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from calgate import __version__
 from calgate.api import (
     application_calendars,
+    availability,
+    availability_rules,
+    available_periods,
     batch,
     calendars,
     errors,
@@ -61,6 +64,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         events_read,
         free_busy,
         participation,
+        availability_rules,
+        available_periods,
+        availability,
         batch,
         ics_subscriptions,
         connect,

@@ -22,7 +22,11 @@ from calgate.domain import reads, times
 from calgate.domain.errors import NotFound
 from calgate.domain.model import utcnow
 
-PATHS = {reads.EVENTS: "/v1/events/pages", reads.FREE_BUSY: "/v1/free_busy/pages"}
+PATHS = {
+    reads.EVENTS: "/v1/events/pages",
+    reads.FREE_BUSY: "/v1/free_busy/pages",
+    reads.AVAILABLE_PERIODS: "/v1/available_periods/pages",
+}
 
 
 def query(request: Request, params: dict[str, Any]) -> reads.Query:

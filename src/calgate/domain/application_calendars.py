@@ -102,23 +102,3 @@ def _hosted_profile(uow: UnitOfWork, account: model.Account, now: dt.datetime) -
     revoked the old one (``POST /v1/profiles/{id}/revoke``)."""
     name = account.application_calendar_id or account.name
     return accounts.hosted_profile(uow, account, access_modes.READ_WRITE.name, name, name, now)
-    profile = model.Profile(
-        id=ids.new_id("pro"),
-        account_id=account.id,
-        provider=access_modes.HOSTED_PROVIDER,
-        access_mode=access_modes.READ_WRITE.name,
-        name=account.application_calendar_id or account.name,
-        created_at=now,
-    )
-    uow.profiles.add(profile)
-    uow.calendars.add(
-        model.Calendar(
-            id=f"cal_{profile.id[4:]}_{ids.new_secret(12)}",
-            account_id=account.id,
-            profile_id=profile.id,
-            name=profile.name,
-            primary=True,
-            created_at=now,
-        )
-    )
-    return profile

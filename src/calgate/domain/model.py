@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from calgate.domain import access_modes
 
@@ -143,6 +143,37 @@ class Event:
 
 
 @dataclass(eq=False)
+class AvailabilityRule:
+    """A weekly pattern of when an account is available (Cronofy's Availability Rules), kept
+    as the application sent it: ``weekly_periods`` are ``{"day", "start_time", "end_time"}``
+    in ``tzid``; ``calendar_ids`` None means every calendar counts."""
+
+    id: str
+    account_id: str
+    availability_rule_id: str  # the application's key, unique per account
+    tzid: str
+    weekly_periods: list[dict[str, str]]
+    calendar_ids: list[str] | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+    updated_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class AvailablePeriod:
+    """A one-off period when an account is available (Cronofy's Available Periods); ``tzid``
+    is only how its times are shown with ``localized_times``."""
+
+    id: str
+    account_id: str
+    available_period_id: str  # the application's key, unique per account
+    start_at: dt.datetime
+    end_at: dt.datetime
+    tzid: str = "Etc/UTC"
+    created_at: dt.datetime = field(default_factory=utcnow)
+    updated_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
 class CalendarSubscription:
     """A secret ICS feed URL of one hosted calendar (calgate's extension, ``subscriptions``).
     Only the token's digest is kept; a calendar has at most one live subscription."""
@@ -152,6 +183,17 @@ class CalendarSubscription:
     grant_id: str  # the authorization it was made under: revoking that ends it
     revoked_at: dt.datetime | None = None
     created_at: dt.datetime = field(default_factory=utcnow)
+
+
+class BusyRow(NamedTuple):
+    """Just what free/busy needs of an event (the availability engine reads thousands)."""
+
+    start: dict[str, str]
+    end: dict[str, str]
+    start_at: dt.datetime
+    end_at: dt.datetime
+    transparency: str
+    participation_status: str
 
 
 @dataclass(eq=False)

@@ -46,6 +46,9 @@ class Calendars(Repository[model.Calendar], Protocol):
 
 
 class Events(Repository[model.Event], Protocol):
+    def busy_rows(
+        self, account_id: str, calendar_ids: list[str], ends_from: dt.datetime, starts_before: dt.datetime
+    ) -> list[model.BusyRow]: ...
     def by_event_id(self, calendar_id: str, event_id: str) -> model.Event | None: ...
     def managed(self, account_id: str, application_id: str) -> list[model.Event]: ...
     def in_calendar(self, calendar_id: str) -> list[model.Event]: ...
@@ -66,6 +69,26 @@ class Events(Repository[model.Event], Protocol):
 
 class CalendarSubscriptions(Repository[model.CalendarSubscription], Protocol):
     def of_calendar(self, calendar_id: str) -> list[model.CalendarSubscription]: ...
+
+
+class AvailabilityRules(Repository[model.AvailabilityRule], Protocol):
+    def by_rule_id(self, account_id: str, availability_rule_id: str) -> model.AvailabilityRule | None: ...
+    def of_account(self, account_id: str) -> list[model.AvailabilityRule]:
+        """By availability_rule_id."""
+        ...
+    def remove(self, rule: model.AvailabilityRule) -> None: ...
+
+
+class AvailablePeriods(Repository[model.AvailablePeriod], Protocol):
+    def by_period_id(self, account_id: str, available_period_id: str) -> model.AvailablePeriod | None: ...
+    def in_window(
+        self, account_id: str, ends_from: dt.datetime | None, starts_before: dt.datetime | None
+    ) -> list[model.AvailablePeriod]:
+        """Periods of ``account_id`` with ``end_at >= ends_from`` and ``start_at <
+        starts_before`` (a None bound is open), by start_at."""
+        ...
+    def remove(self, period: model.AvailablePeriod) -> None: ...
+    def remove_all(self, account_id: str) -> int: ...
 
 
 class Grants(Repository[model.Grant], Protocol):
@@ -101,6 +124,8 @@ class UnitOfWork(Protocol):
     calendars: Calendars
     events: Events
     subscriptions: CalendarSubscriptions
+    availability_rules: AvailabilityRules
+    available_periods: AvailablePeriods
     grants: Grants
     tokens: Tokens
     codes: Codes

@@ -50,6 +50,7 @@ ALL_DAY_MARGIN = dt.timedelta(days=1)
 FLAGS = ("include_deleted", "include_managed", "only_managed", "localized_times", "include_moved")
 EVENTS = "events"
 FREE_BUSY = "free_busy"
+AVAILABLE_PERIODS = "available_periods"  # paged the same way by ``managed_availability``
 
 Errors = dict[str, list[tuple[str, str]]]
 T = TypeVar("T")
@@ -300,11 +301,41 @@ class Block:
     event_id: str | None = None
 
 
-def free_busy_status(event: model.Event) -> str | None:
+def free_busy_status(event: model.Event | model.BusyRow) -> str | None:
     """busy, tentative, or None when the event leaves the person free."""
-    if event.deleted or event.transparency == "transparent" or event.participation_status == "declined":
+    if getattr(event, "deleted", False) or event.transparency == "transparent" or event.participation_status == "declined":
         return None
     return "tentative" if event.participation_status == "tentative" else "busy"
+
+
+def busy_spans(
+    uow: UnitOfWork, caller: Caller, calendar_ids: Sequence[str], start: dt.datetime, end: dt.datetime, tzid: str
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """When the caller's person is busy or tentative between start and end: Free/Busy's
+    answer without its paging and wire shapes, for the availability engine (it reads the
+    same rows as Free/Busy, only as lean tuples). ``calendar_ids`` empty means all."""
+    caller.require(scopes.READ_FREE_BUSY)
+    visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
+    if set(calendar_ids) - visible:
+        raise NotFound("calendar")
+    wanted = sorted(calendar_ids or visible)
+    if not wanted:
+        return []
+    spans = []
+    for row in uow.events.busy_rows(caller.account.id, wanted, start - ALL_DAY_MARGIN, end + ALL_DAY_MARGIN):
+        if free_busy_status(row) is None:
+            continue
+        if "T" in row.start["time"]:  # a Time: the stored instants are the event's
+            span = (row.start_at, row.end_at)
+        else:  # a Date: midnights in the reader's zone
+            span = (
+                times.parse_event_time(row.start, "start", None).instant(tzid),
+                times.parse_event_time(row.end, "end", None).instant(tzid),
+            )
+        if span[0] < end and span[1] > start:
+            spans.append(span)
+    spans.sort()
+    return spans
 
 
 def block(view: EventView) -> Block | None:
@@ -317,7 +348,9 @@ def block(view: EventView) -> Block | None:
     )
 
 
-def _cursor(caller: Caller, kind: str, request: Query | Cursor, now: dt.datetime) -> Cursor:
+def cursor_for(caller: Caller, kind: str, request: Query | Cursor, now: dt.datetime) -> Cursor:
+    """A new read's first cursor, or a later page's cursor checked: the same kind of read,
+    the caller's own grant, not expired."""
     if isinstance(request, Query):
         return Cursor(kind=kind, grant_id=caller.grant.id, query=request, snapshot=now)
     if request.kind != kind or request.grant_id != caller.grant.id:
@@ -353,7 +386,7 @@ def _views(uow: UnitOfWork, caller: Caller, query: Query, deleted: bool, managed
 def read_events(uow: UnitOfWork, caller: Caller, request: Query | Cursor, page_size: int, now: dt.datetime) -> Page[EventView]:
     """Read Events: the first page for a ``Query``, a later one for a ``Cursor``."""
     caller.require(scopes.READ_EVENTS)
-    cursor = _cursor(caller, EVENTS, request, now)
+    cursor = cursor_for(caller, EVENTS, request, now)
     query, policy = cursor.query, caller.policy
     views = _views(uow, caller, query, query.include_deleted, _includes_managed(query, policy.reads_calendar_events))
     chosen = sorted((v for v in views if selected(v, query, cursor.snapshot, policy.reads_calendar_events)), key=lambda v: v.key)
@@ -364,7 +397,7 @@ def read_free_busy(uow: UnitOfWork, caller: Caller, request: Query | Cursor, pag
     """Free/Busy: busy and tentative blocks; free time (transparent, declined, deleted) is
     simply absent."""
     caller.require(scopes.READ_FREE_BUSY)
-    cursor = _cursor(caller, FREE_BUSY, request, now)
+    cursor = cursor_for(caller, FREE_BUSY, request, now)
     query = replace(cursor.query, include_deleted=False)
     views = _views(uow, caller, query, False, _includes_managed(query, True))
     blocks = (block(v) for v in views if selected(v, query, cursor.snapshot, calendar_events=True))

@@ -18,6 +18,8 @@ _MAPPED = {
     model.Calendar: tables.calendars,
     model.Event: tables.events,
     model.CalendarSubscription: tables.calendar_subscriptions,
+    model.AvailabilityRule: tables.availability_rules,
+    model.AvailablePeriod: tables.available_periods,
     model.Grant: tables.grants,
     model.Token: tables.tokens,
     model.AuthorizationCode: tables.authorization_codes,

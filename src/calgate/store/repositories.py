@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from calgate.domain import ids, model
 from calgate.domain.errors import Conflict
+from calgate.store import tables
 
 T = TypeVar("T")
 
@@ -115,6 +116,20 @@ class Events(_Repository[model.Event]):
     def in_calendar(self, calendar_id: str) -> list[model.Event]:
         return self._where(model.Event.calendar_id == calendar_id, order_by=model.Event.start_at)
 
+    def busy_rows(
+        self, account_id: str, calendar_ids: list[str], ends_from: dt.datetime, starts_before: dt.datetime
+    ) -> list[model.BusyRow]:
+        """Live events near a window as plain rows: no ORM objects, no text columns."""
+        events = tables.events.c
+        stmt = select(events.start, events.end, events.start_at, events.end_at, events.transparency, events.participation_status).where(
+            events.account_id == account_id,
+            events.calendar_id.in_(calendar_ids),
+            events.deleted.is_(False),
+            events.end_at >= ends_from,
+            events.start_at < starts_before,
+        )
+        return [model.BusyRow(*row) for row in self.session.execute(stmt)]
+
     def in_window(
         self,
         account_id: str,
@@ -141,6 +156,51 @@ class CalendarSubscriptions(_Repository[model.CalendarSubscription]):
 
     def of_calendar(self, calendar_id: str) -> list[model.CalendarSubscription]:
         return self._where(model.CalendarSubscription.calendar_id == calendar_id)
+
+
+class AvailabilityRules(_Repository[model.AvailabilityRule]):
+    cls = model.AvailabilityRule
+
+    def by_rule_id(self, account_id: str, availability_rule_id: str) -> model.AvailabilityRule | None:
+        return self._one(
+            model.AvailabilityRule.account_id == account_id,
+            model.AvailabilityRule.availability_rule_id == availability_rule_id,
+        )
+
+    def of_account(self, account_id: str) -> list[model.AvailabilityRule]:
+        return self._where(model.AvailabilityRule.account_id == account_id, order_by=model.AvailabilityRule.availability_rule_id)
+
+    def remove(self, rule: model.AvailabilityRule) -> None:
+        self.session.delete(rule)
+        flush(self.session)
+
+
+class AvailablePeriods(_Repository[model.AvailablePeriod]):
+    cls = model.AvailablePeriod
+
+    def by_period_id(self, account_id: str, available_period_id: str) -> model.AvailablePeriod | None:
+        return self._one(
+            model.AvailablePeriod.account_id == account_id,
+            model.AvailablePeriod.available_period_id == available_period_id,
+        )
+
+    def in_window(
+        self, account_id: str, ends_from: dt.datetime | None, starts_before: dt.datetime | None
+    ) -> list[model.AvailablePeriod]:
+        criteria: list[Any] = [model.AvailablePeriod.account_id == account_id]
+        if ends_from is not None:
+            criteria.append(model.AvailablePeriod.end_at >= ends_from)
+        if starts_before is not None:
+            criteria.append(model.AvailablePeriod.start_at < starts_before)
+        return self._where(*criteria, order_by=model.AvailablePeriod.start_at)
+
+    def remove(self, period: model.AvailablePeriod) -> None:
+        self.session.delete(period)
+        flush(self.session)
+
+    def remove_all(self, account_id: str) -> int:
+        result = self.session.execute(delete(model.AvailablePeriod).where(model.AvailablePeriod.account_id == account_id))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class Grants(_Repository[model.Grant]):

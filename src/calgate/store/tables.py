@@ -152,6 +152,35 @@ events = Table(
     Index("ix_events_account_updated", "account_id", "updated_at"),
 )
 
+availability_rules = Table(
+    "availability_rules",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("availability_rule_id", String(64), nullable=False),
+    Column("tzid", String(64), nullable=False),
+    Column("calendar_ids", JSON),
+    Column("weekly_periods", JSON, nullable=False),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_availability_rules_account_rule", "account_id", "availability_rule_id", unique=True),
+)
+
+available_periods = Table(
+    "available_periods",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("available_period_id", String(64), nullable=False),
+    Column("start_at", UTCDateTime(), nullable=False),
+    Column("end_at", UTCDateTime(), nullable=False),
+    Column("tzid", String(64), nullable=False),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_available_periods_account_period", "account_id", "available_period_id", unique=True),
+    Index("ix_available_periods_account_window", "account_id", "start_at", "end_at"),
+)
+
 grants = Table(
     "grants",
     metadata,

@@ -28,6 +28,8 @@ class SqlUnitOfWork:
         self.calendars = repositories.Calendars(self.session)
         self.events = repositories.Events(self.session)
         self.subscriptions = repositories.CalendarSubscriptions(self.session)
+        self.availability_rules = repositories.AvailabilityRules(self.session)
+        self.available_periods = repositories.AvailablePeriods(self.session)
         self.grants = repositories.Grants(self.session)
         self.tokens = repositories.Tokens(self.session)
         self.codes = repositories.Codes(self.session)

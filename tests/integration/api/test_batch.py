@@ -75,7 +75,7 @@ def test_unsupported_operations_and_methods(calgate, room):
             calgate,
             room,
             [
-                {"method": "POST", "relative_url": "/v1/available_periods", "data": {}},
+                {"method": "POST", "relative_url": "/v1/smart_invites", "data": {}},
                 {"method": "PATCH", "relative_url": url, "data": event()},
                 {"method": "POST", "relative_url": url, "data": "not an object"},
                 "not an entry",

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: Apache-2.0
+"""POST /v1/availability and POST /v1/sequenced_availability (docs.cronofy.com
+/developers/api/scheduling/availability and …/sequenced-availability; wire notes §1.2, §4.5).
+
+**Authentication**: ``Authorization: Bearer`` with the application's API key (its client
+secret; PHP always sends it, Ruby when it holds no token) or with the access token of any of
+the application's accounts (pycronofy and Node send whatever token they hold). Either way the
+members may be any of the application's accounts and application calendars that authorized
+``read_free_busy`` (``domain/availability_inputs``); the token's own scopes do not matter.
+
+**Body** (``api/availability_wire``): ``participants`` groups of ``members`` (objects, or bare
+subs as pycronofy sends) with ``required`` ``"all"`` (the default) or a number;
+``required_duration`` ``{minutes}`` or ``{hours, minutes}``; ``query_periods`` (or the older
+``available_periods``) ``[{start, end}]``, or ``query_slots`` ``[{start}]``; ``buffer``
+``{before, after}``, each ``{minutes}`` or ``{minimum: {minutes}, maximum: {minutes}}``;
+``start_interval`` ``{minutes}``; ``max_results``; ``response_format`` ``periods`` |
+``slots`` | ``overlapping_slots``. Other fields (``include_member_statuses``,
+``excluded_events``) are accepted and ignored.
+
+**Limits** (calgate's own: Cronofy's documented values were not readable from our sources,
+wire notes §12; a request past one is a 422 naming the field):
+
+    participants        1–10 groups, each of 1–50 members; required: "all" or 1..members
+    required_duration   1–1440 minutes
+    query_periods       1–50 periods (or 1–50 query_slots), end after start, whole seconds;
+                        earliest start to latest end at most 35 days
+    member periods      1–50 available_periods per member
+    start_interval      one of 5, 10, 15, 20, 30, 45, 60 minutes (absent: the engine's default)
+    buffer              0–1440 minutes each; a maximum not below its minimum
+    max_results         1–512 (default 512)
+    sequence            1–10 steps (sequenced availability), all within one 35-day span
+
+**Answers**: ``200 {"available_periods": [{start, end, participants: [{sub}]}]}`` for
+``periods``, ``{"available_slots": [...]}`` for the slot formats; sequenced availability
+answers ``{"sequences": [{"sequence": [{sequence_id, start, end, participants}]}]}`` (the
+semantics are in ``domain/sequenced_availability``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from calgate.api import availability_wire as wire
+from calgate.api.deps import Params, ServicesDep, bearer_token, get_services
+from calgate.api.errors import json_response
+from calgate.domain import availability_inputs, model, sequenced_availability, times
+from calgate.domain.availability.types import Available
+from calgate.domain.model import utcnow
+from calgate.services import Services
+
+router = APIRouter(prefix="/v1")
+
+
+def asking_application(request: Request, services: Annotated[Services, Depends(get_services)]) -> model.Application:
+    token = bearer_token(request)
+    with services.uow() as uow:
+        return availability_inputs.asking_application(uow, token, utcnow())
+
+
+AskingApplication = Annotated[model.Application, Depends(asking_application)]
+
+
+@router.post("/availability")
+def availability(application: AskingApplication, params: Params, services: ServicesDep) -> JSONResponse:
+    asked = wire.availability(params)
+    with services.uow() as uow:
+        found = availability_inputs.available(uow, application, asked.groups, asked.query, utcnow())
+    key = "available_periods" if asked.query.response_format == "periods" else "available_slots"
+    return json_response({key: [_shape(a) for a in found]})
+
+
+@router.post("/sequenced_availability")
+def sequenced(application: AskingApplication, params: Params, services: ServicesDep) -> JSONResponse:
+    steps, max_results = wire.sequenced(params)
+    with services.uow() as uow:
+        found = sequenced_availability.answer(uow, application, steps, max_results, utcnow())
+    return json_response(
+        {"sequences": [{"sequence": [{"sequence_id": p.sequence_id, **_shape(p.slot)} for p in chain]} for chain in found]}
+    )
+
+
+def _shape(found: Available) -> dict[str, Any]:
+    return {
+        "start": times.format_time(found.start),
+        "end": times.format_time(found.end),
+        "participants": [{"sub": sub} for sub in found.participants],
+    }

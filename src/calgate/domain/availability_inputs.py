@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: Apache-2.0
+"""An Availability query's inputs: each member's busy time and managed availability, gathered
+into the engine's types (docs.cronofy.com /developers/api/scheduling/availability and
+…/scheduling/managed-availability; wire notes §1.2, §4.5, §4.6). The engine
+(``availability.engine``) then answers with no I/O of its own.
+
+- **Who may be a member**: an account (``acc_``) or application calendar (``apc_``) of the
+  asking application, with a live authorization (grant) whose scopes, as its access-mode
+  policy expands them, include ``read_free_busy`` (``read_events`` implies it): Cronofy's
+  "you must have been granted at least read_free_busy for each participant". The application
+  asks with its API key (client secret as bearer) or with the access token of any one of its
+  accounts; either way the same accounts may be members. Another application's account, a
+  ``res_`` resource and an unknown sub are one 422 (``errors.unknown_sub``), so a sub's
+  existence elsewhere never leaks; a member without ``read_free_busy`` is
+  ``errors.not_authorized``. Every problem is named by its place, e.g.
+  ``participants[0].members[1]``.
+- **Busy time** is exactly what Free/Busy shows that member's grant (``reads.busy_spans``
+  reads the same rows by the same rule as ``reads.read_free_busy``),
+  the application's own events included: opaque events are busy, tentative ones too;
+  transparent, declined and deleted events leave the person free. All-day events span the
+  member's local midnights (the account's ``default_tzid``). The access-mode policy has its
+  say there: Free/Busy shows busy time in every mode, never event details, and none reach the
+  engine. ``calendar_ids`` limits the calendars that count (``[]``: none, only managed
+  availability); an id that is not one of the member's live calendars is
+  ``errors.unknown_calendar``.
+- **Managed availability** (``managed_availability: true``, or ``availability_rule_ids``, which
+  implies it): the member is available only within their availability rules (every rule, or
+  those named; an unknown id is ``errors.unknown_availability_rule``), expanded week by week
+  in each rule's ``tzid`` by ``availability.rules.expand_weekly``, together with their
+  available periods. With neither rules nor periods they are never available. The rules'
+  ``calendar_ids`` choose the calendars that count when the member names none (any rule
+  without ``calendar_ids`` means all of them).
+- **Member ``available_periods``** limit the member further: intersected with managed
+  availability when that is on, else on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from calgate.domain import accounts, applications, authorization, managed_availability, model, reads, scopes
+from calgate.domain.authorization import Caller
+from calgate.domain.availability import engine, intervals, rules
+from calgate.domain.availability.types import Available, Group, Interval, Member, Query
+from calgate.domain.errors import NotFound, Unauthenticated, ValidationFailed
+from calgate.domain.ports import UnitOfWork
+
+FIELD = "participants"
+
+Errors = dict[str, list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class MemberRequest:
+    """One member as the request names it. ``calendar_ids`` None: every calendar counts."""
+
+    sub: str
+    calendar_ids: tuple[str, ...] | None = None
+    available_periods: tuple[Interval, ...] | None = None
+    managed_availability: bool = False
+    availability_rule_ids: tuple[str, ...] | None = None
+
+    @property
+    def managed(self) -> bool:
+        return self.managed_availability or self.availability_rule_ids is not None
+
+
+@dataclass(frozen=True)
+class GroupRequest:
+    """``required``: None for "all", else how many members must be free at once."""
+
+    members: tuple[MemberRequest, ...]
+    required: int | None = None
+
+
+def asking_application(uow: UnitOfWork, bearer: str, now: dt.datetime) -> model.Application:
+    """The application behind the bearer credential: its API key (client secret), else the
+    access token of one of its accounts (unknown, expired or revoked: ``Unauthenticated``)."""
+    try:
+        return applications.by_api_key(uow, bearer)
+    except Unauthenticated:
+        return authorization.authenticate(uow, bearer, now).application
+
+
+def fetch_window(query: Query) -> Interval:
+    """Where a member's busy time and availability can matter to ``query``: its periods,
+    widened by the buffers (busy time just outside a query period still needs its gap)."""
+    buffer = query.buffer
+    before = max(buffer.before, buffer.before_maximum or dt.timedelta(0))
+    after = max(buffer.after, buffer.after_maximum or dt.timedelta(0))
+    start = min(p.start for p in query.periods)
+    end = max(p.end for p in query.periods)
+    return Interval(start - before, end + after)
+
+
+def available(uow: UnitOfWork, application: model.Application, groups: Sequence[GroupRequest], query: Query, now: dt.datetime) -> list[Available]:
+    """Answer ``query`` (its ``groups`` left empty) for ``groups`` of the application's accounts."""
+    resolved = gather(uow, application, groups, fetch_window(query), now)
+    return engine.available(replace(query, groups=resolved))
+
+
+def gather(
+    uow: UnitOfWork,
+    application: model.Application,
+    groups: Sequence[GroupRequest],
+    window: Interval,
+    now: dt.datetime,
+    known: dict[MemberRequest, Member] | None = None,
+    where: str = "",
+) -> tuple[Group, ...]:
+    """The engine's groups for ``groups``, reading what falls in ``window``. ``known`` keeps
+    members already gathered (a sub named twice, or in several steps of a sequence) so each
+    is read once. Raises ``ValidationFailed`` naming every member that cannot take part."""
+    known = {} if known is None else known
+    errors: Errors = {}
+    built: list[Group] = []
+    for g, group in enumerate(groups):
+        members: list[Member] = []
+        for m, request in enumerate(group.members):
+            if request not in known:
+                try:
+                    known[request] = _member(uow, application, request, window, now)
+                except ValidationFailed as exc:
+                    place = f"{where}participants[{g}].members[{m}]"
+                    for key, description in exc.errors[FIELD]:
+                        errors.setdefault(FIELD, []).append((key, f"{place}: {description}"))
+                    continue
+            members.append(known[request])
+        built.append(Group(members=tuple(members), required=group.required))
+    if errors:
+        raise ValidationFailed(errors)
+    return tuple(built)
+
+
+def _problem(key: str, description: str) -> ValidationFailed:
+    return ValidationFailed.single(FIELD, key, description)
+
+
+def _member(uow: UnitOfWork, application: model.Application, request: MemberRequest, window: Interval, now: dt.datetime) -> Member:
+    account = uow.accounts.get(request.sub)
+    if account is None or account.application_id != application.id:
+        raise _problem("unknown_sub", f"{request.sub!r} is not an account or application calendar of this application")
+    caller = _authorized(uow, application, account)
+    rule_list: list[model.AvailabilityRule] = []
+    allowed: list[Interval] | None = None
+    if request.managed:
+        rule_list, periods = managed_availability.for_member(uow, account.id, window, request.availability_rule_ids)
+        missing = sorted(set(request.availability_rule_ids or ()) - {r.availability_rule_id for r in rule_list})
+        if missing:
+            raise _problem("unknown_availability_rule", f"{request.sub} has no availability rule {', '.join(map(repr, missing))}")
+        expanded = [i for rule in rule_list for i in rules.expand_weekly(rule.weekly_periods, rule.tzid, window)]
+        allowed = union([*expanded, *(Interval(p.start_at, p.end_at) for p in periods)])
+    if request.available_periods is not None:
+        own = union(request.available_periods)
+        allowed = own if allowed is None else intersect(allowed, own)
+    busy = _busy(uow, caller, account, _counted_calendars(uow, caller, request, rule_list), window, now)
+    return Member(sub=account.id, busy=tuple(busy), available=None if allowed is None else tuple(allowed))
+
+
+def _authorized(uow: UnitOfWork, application: model.Application, account: model.Account) -> Caller:
+    """The member as Free/Busy sees them: through a live grant giving ``read_free_busy``."""
+    for grant in uow.grants.of_account(application.id, account.id):
+        caller = Caller(application=application, grant=grant, account=account)
+        if grant.active and scopes.READ_FREE_BUSY in caller.granted:
+            return caller
+    raise _problem("not_authorized", f"{account.id} has not authorized this application to read their free/busy time (read_free_busy)")
+
+
+def _counted_calendars(
+    uow: UnitOfWork, caller: Caller, request: MemberRequest, rule_list: list[model.AvailabilityRule]
+) -> tuple[str, ...] | None:
+    """The calendars whose events count: the member's ``calendar_ids``, else their rules'
+    (those still live), else None for all."""
+    if request.calendar_ids is not None:
+        return request.calendar_ids
+    if not rule_list or any(r.calendar_ids is None for r in rule_list):
+        return None
+    live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
+    return tuple(dict.fromkeys(c for r in rule_list for c in (r.calendar_ids or ()) if c in live))
+
+
+def _busy(
+    uow: UnitOfWork, caller: Caller, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, now: dt.datetime
+) -> list[Interval]:
+    if calendar_ids is not None and not calendar_ids:
+        return []
+    tzid = account.default_tzid or "Etc/UTC"
+    try:
+        spans = reads.busy_spans(uow, caller, calendar_ids or (), window.start, window.end, tzid)
+    except NotFound:
+        live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
+        unknown = ", ".join(c for c in calendar_ids or () if c not in live)
+        raise _problem("unknown_calendar", f"{account.id} has no calendar {unknown}") from None
+    return [Interval(start, end) for start, end in spans if end > start]
+
+
+def union(items: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping intervals covering the same time (touching ones merged)."""
+    return [Interval(start, end) for start, end in intervals.merge((i.start, i.end) for i in items)]
+
+
+def intersect(first: Sequence[Interval], second: Sequence[Interval]) -> list[Interval]:
+    """The time in both of two ``union``-ed lists."""
+    spans = intervals.intersect([(i.start, i.end) for i in first], [(i.start, i.end) for i in second])
+    return [Interval(start, end) for start, end in spans]
