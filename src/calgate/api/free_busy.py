@@ -37,7 +37,8 @@ def _page(request: reads.Query | reads.Cursor, caller: Caller, services: Service
     with services.uow() as uow:
         page = reads.read_free_busy(uow, caller, request, settings.page_size, utcnow())
     localized = page.cursor.query.localized_times
-    return json_response({"pages": wire.pages(settings, page), "free_busy": [_block(b, localized) for b in page.items]})
+    blocks = [_block(b, localized) for b in page.items]
+    return json_response({"pages": wire.pages(settings, page), "free_busy": blocks})
 
 
 def _block(block: reads.Block, localized: bool) -> dict[str, Any]:

@@ -14,7 +14,7 @@ into the engine's types (docs.cronofy.com /developers/api/scheduling/availabilit
   existence elsewhere never leaks; a member without ``read_free_busy`` is
   ``errors.not_authorized``. Every problem is named by its place, e.g.
   ``participants[0].members[1]``.
-- **Busy time** is exactly what Free/Busy shows that member's grant (``reads.busy_spans``
+- **Busy time** is exactly what Free/Busy shows that member's grant (``busy_time.busy_spans``
   reads the same rows by the same rule as ``reads.read_free_busy``),
   the application's own events included: opaque events are busy, tentative ones too;
   transparent, declined and deleted events leave the person free. All-day events span the
@@ -40,7 +40,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from calgate.domain import accounts, applications, authorization, managed_availability, model, reads, scopes
+from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes
 from calgate.domain.authorization import Caller
 from calgate.domain.availability import engine, intervals, rules
 from calgate.domain.availability.types import Available, Group, Interval, Member, Query
@@ -188,7 +188,7 @@ def _busy(
         return []
     tzid = account.default_tzid or "Etc/UTC"
     try:
-        spans = reads.busy_spans(uow, caller, calendar_ids or (), window.start, window.end, tzid)
+        spans = busy_time.busy_spans(uow, caller, calendar_ids or (), window.start, window.end, tzid)
     except NotFound:
         live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
         unknown = ", ".join(c for c in calendar_ids or () if c not in live)

@@ -74,19 +74,7 @@ def _key(params: Mapping[str, Any], name: str, errors: Errors) -> str | None:
 
 
 def _tzid(value: object, errors: Errors, required: bool) -> str | None:
-    if value is None or value == "":
-        if required:
-            _add(errors, "tzid", "required", "tzid must be specified, e.g. Europe/London")
-        return None
-    if not isinstance(value, str):
-        _add(errors, "tzid", "invalid", "tzid must be an IANA time zone such as Europe/London")
-        return None
-    try:
-        times.zone(value)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        return None
-    return value
+    return times.collect_tzid(value, errors, required)
 
 
 def _minutes(value: object, end: bool) -> int | None:

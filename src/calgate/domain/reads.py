@@ -133,18 +133,7 @@ class Query:
 
 
 def _tzid(value: object, errors: Errors) -> str | None:
-    if value is None or value == "":
-        _add(errors, "tzid", "required", "tzid must be specified, e.g. tzid=Europe/London")
-        return None
-    if not isinstance(value, str):
-        _add(errors, "tzid", "invalid", "tzid must be an IANA time zone such as Europe/London")
-        return None
-    try:
-        times.zone(value)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-        return None
-    return value
+    return times.collect_tzid(value, errors)
 
 
 def _parsed(value: object, name: str, parse: Callable[[object, str], T], errors: Errors) -> T | None:
@@ -306,36 +295,6 @@ def free_busy_status(event: model.Event | model.BusyRow) -> str | None:
     if getattr(event, "deleted", False) or event.transparency == "transparent" or event.participation_status == "declined":
         return None
     return "tentative" if event.participation_status == "tentative" else "busy"
-
-
-def busy_spans(
-    uow: UnitOfWork, caller: Caller, calendar_ids: Sequence[str], start: dt.datetime, end: dt.datetime, tzid: str
-) -> list[tuple[dt.datetime, dt.datetime]]:
-    """When the caller's person is busy or tentative between start and end: Free/Busy's
-    answer without its paging and wire shapes, for the availability engine (it reads the
-    same rows as Free/Busy, only as lean tuples). ``calendar_ids`` empty means all."""
-    caller.require(scopes.READ_FREE_BUSY)
-    visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
-    if set(calendar_ids) - visible:
-        raise NotFound("calendar")
-    wanted = sorted(calendar_ids or visible)
-    if not wanted:
-        return []
-    spans = []
-    for row in uow.events.busy_rows(caller.account.id, wanted, start - ALL_DAY_MARGIN, end + ALL_DAY_MARGIN):
-        if free_busy_status(row) is None:
-            continue
-        if "T" in row.start["time"]:  # a Time: the stored instants are the event's
-            span = (row.start_at, row.end_at)
-        else:  # a Date: midnights in the reader's zone
-            span = (
-                times.parse_event_time(row.start, "start", None).instant(tzid),
-                times.parse_event_time(row.end, "end", None).instant(tzid),
-            )
-        if span[0] < end and span[1] > start:
-            spans.append(span)
-    spans.sort()
-    return spans
 
 
 def block(view: EventView) -> Block | None:

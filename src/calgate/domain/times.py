@@ -34,6 +34,23 @@ def zone(tzid: str | None, field: str = "tzid") -> ZoneInfo:
         raise ValidationFailed.single(field, "invalid", f"{tzid!r} is not a known IANA time zone") from None
 
 
+def collect_tzid(value: object, errors: dict[str, list[tuple[str, str]]], required: bool = True) -> str | None:
+    """A request's ``tzid``: the zone name, or None with the problem added to ``errors``."""
+    if value is None or value == "":
+        if required:
+            errors.setdefault("tzid", []).append(("errors.required", "tzid must be specified, e.g. Europe/London"))
+        return None
+    if not isinstance(value, str):
+        errors.setdefault("tzid", []).append(("errors.invalid", "tzid must be an IANA time zone such as Europe/London"))
+        return None
+    try:
+        zone(value)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        return None
+    return value
+
+
 def _invalid(field: str, value: object) -> ValidationFailed:
     return ValidationFailed.single(field, "invalid", f"{field} {value!r} is not a valid Time or Date")
 

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import time
 
-import pytest
+import httpx
 
 from calgate.domain import applications
 from calgate.mail.message import compose
@@ -14,7 +15,7 @@ from tests.integration.web._dashboard import Dashboard
 from tests.support.connect import connect_hosted
 from tests.support.factories import AppCredentials, make_application
 from tests.support.mail import verification_code, wait_for_mail
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, make_settings
 
 
 def messages(developer: Dashboard) -> list[dict[str, str]]:
@@ -96,14 +97,22 @@ def test_newest_first(calgate: LiveServer, developer: Dashboard) -> None:
     assert shown[0]["text"].strip() == "Hello twice\nsecond line"
 
 
-def test_with_smtp_the_folder_is_not_used(
-    calgate: LiveServer, developer: Dashboard, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    send(calgate, "someone@example.com", "Left in the folder", "Hello", "job-3", developer.create_app())
-    monkeypatch.setattr(calgate.settings, "smtp_url", "smtp://127.0.0.1:2525")
+def test_with_smtp_the_folder_is_not_used(calgate: LiveServer, tmp_path: Path) -> None:
+    """A second calgate on the same database, configured for SMTP, beside the same folder."""
+    settings = make_settings(
+        calgate.settings.database_url, tmp_path, smtp_url="smtp://127.0.0.1:2525", mail_dir=calgate.mail_dir
+    )
+    server = LiveServer(settings).start()
+    try:
+        with httpx.Client(base_url=server.url, follow_redirects=False) as client:
+            developer = Dashboard(client)
+            assert developer.sign_up().status_code == 303
+            send(calgate, "someone@example.com", "Left in the folder", "Hello", "job-3", developer.create_app())
 
-    page = developer.page("/dashboard/outbox")
+            page = developer.page("/dashboard/outbox")
 
-    assert "Mail goes out over SMTP" in page.testid("smtp-notice")
-    assert "not used" in page.testid("smtp-notice")
-    assert page.tags("article") == []
+            assert "Mail goes out over SMTP" in page.testid("smtp-notice")
+            assert "not used" in page.testid("smtp-notice")
+            assert page.tags("article") == []
+    finally:
+        server.stop()

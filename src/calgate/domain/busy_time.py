@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A person's busy time as plain spans, for the availability engine: Free/Busy's answer (the
+same rows, the same ``reads.free_busy_status`` rule) without its paging and wire shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from calgate.domain import accounts, scopes, times
+from calgate.domain.authorization import Caller
+from calgate.domain.errors import NotFound
+from calgate.domain.ports import UnitOfWork
+from calgate.domain.reads import ALL_DAY_MARGIN, free_busy_status
+
+
+def busy_spans(
+    uow: UnitOfWork, caller: Caller, calendar_ids: Sequence[str], start: dt.datetime, end: dt.datetime, tzid: str
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """When the caller's person is busy or tentative between start and end: Free/Busy's
+    answer without its paging and wire shapes, for the availability engine (it reads the
+    same rows as Free/Busy, only as lean tuples). ``calendar_ids`` empty means all."""
+    caller.require(scopes.READ_FREE_BUSY)
+    visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
+    if set(calendar_ids) - visible:
+        raise NotFound("calendar")
+    wanted = sorted(calendar_ids or visible)
+    if not wanted:
+        return []
+    spans = []
+    for row in uow.events.busy_rows(caller.account.id, wanted, start - ALL_DAY_MARGIN, end + ALL_DAY_MARGIN):
+        if free_busy_status(row) is None:
+            continue
+        if "T" in row.start["time"]:  # a Time: the stored instants are the event's
+            span = (row.start_at, row.end_at)
+        else:  # a Date: midnights in the reader's zone
+            span = (
+                times.parse_event_time(row.start, "start", None).instant(tzid),
+                times.parse_event_time(row.end, "end", None).instant(tzid),
+            )
+        if span[0] < end and span[1] > start:
+            spans.append(span)
+    spans.sort()
+    return spans
