@@ -119,7 +119,7 @@ def engine_query(people: Sequence[Sequence[Span]], span: Span, subs: Sequence[st
     from calgate.domain.availability.types import Group, Interval, Member, Query
 
     subs = subs or [f"acc_{i:024x}" for i in range(len(people))]
-    # Sorted by start, as Free/Busy hands them over (``reads.read_free_busy``).
+    # Sorted by start, as Free/Busy hands them over (``busy_time.busy_spans``).
     members = [Member(sub=sub, busy=tuple(Interval(s, e) for s, e in sorted(busy))) for sub, busy in zip(subs, people)]
     groups = tuple(Group(members=tuple(members[i : i + GROUP_SIZE])) for i in range(0, len(members), GROUP_SIZE))
     return Query(periods=(Interval(*span),), duration=DURATION, groups=groups, start_interval=INTERVAL, response_format="periods")
@@ -436,7 +436,7 @@ def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], store: str, pg_ve
         "  sorted by start per member, as Free/Busy hands them over.",
         f"- **HTTP**: `POST /v1/availability` with the API key to `calgate serve` on loopback (its own process), database",
         f"  **{'PostgreSQL' if store == 'postgresql' else 'SQLite'}**. Per member: the account and grant, then Free/Busy's read",
-        "  (`reads.read_free_busy`: every event row of the window through the ORM, its times parsed, its status decided),",
+        "  (`busy_time.busy_spans`: the window's event rows as lean tuples, no ORM objects, each row's status decided),",
         f"  then the engine, then JSON: {min(per_event):.0f}–{max(per_event):.0f} µs per busy period. Nearly all of it is the",
         "  event read; the engine's share is the engine column. Loading the people and events (one transaction) took",
         f"  {load_seconds:.1f} s.",
