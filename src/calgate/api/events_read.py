@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,10 +12,7 @@ from fastapi.responses import JSONResponse
 
 from calgate.api import reads as wire
 from calgate.api.deps import CallerDep, Params, ServicesDep
-from calgate.api.errors import json_response
 from calgate.domain import reads, times
-from calgate.domain.authorization import Caller
-from calgate.domain.model import utcnow
 from calgate.services import Services
 
 router = APIRouter(prefix="/v1")
@@ -22,23 +20,19 @@ router = APIRouter(prefix="/v1")
 
 @router.get("/events")
 def read_events(request: Request, params: Params, caller: CallerDep, services: ServicesDep) -> JSONResponse:
-    return _page(wire.query(request, params), caller, services)
+    return wire.respond(services, caller, wire.query(request, params), reads.read_events, "events", _shaper(services))
 
 
 @router.get("/events/pages/{token}")
 def read_events_page(token: str, caller: CallerDep, services: ServicesDep) -> JSONResponse:
     # Query parameters are ignored: the Node SDK repeats the first request's options here.
-    return _page(wire.open_cursor(services.settings, reads.EVENTS, token), caller, services)
+    cursor = wire.open_cursor(services.settings, reads.EVENTS, token)
+    return wire.respond(services, caller, cursor, reads.read_events, "events", _shaper(services))
 
 
-def _page(request: reads.Query | reads.Cursor, caller: Caller, services: Services) -> JSONResponse:
-    settings = services.settings
-    with services.uow() as uow:
-        page = reads.read_events(uow, caller, request, settings.page_size, utcnow())
-    localized = page.cursor.query.localized_times
-    return json_response(
-        {"pages": wire.pages(settings, page), "events": [_event(v, settings.organizer_email, localized) for v in page.items]}
-    )
+def _shaper(services: Services) -> Callable[[reads.EventView, bool], dict[str, Any]]:
+    organizer = services.settings.organizer_email
+    return lambda view, localized: _event(view, organizer, localized)
 
 
 def _event(view: reads.EventView, organizer_email: str, localized: bool) -> dict[str, Any]:

@@ -12,33 +12,21 @@ from fastapi.responses import JSONResponse
 
 from calgate.api import reads as wire
 from calgate.api.deps import CallerDep, Params, ServicesDep
-from calgate.api.errors import json_response
 from calgate.domain import reads
-from calgate.domain.authorization import Caller
-from calgate.domain.model import utcnow
-from calgate.services import Services
 
 router = APIRouter(prefix="/v1")
 
 
 @router.get("/free_busy")
 def read_free_busy(request: Request, params: Params, caller: CallerDep, services: ServicesDep) -> JSONResponse:
-    return _page(wire.query(request, params), caller, services)
+    return wire.respond(services, caller, wire.query(request, params), reads.read_free_busy, "free_busy", _block)
 
 
 @router.get("/free_busy/pages/{token}")
 def read_free_busy_page(token: str, caller: CallerDep, services: ServicesDep) -> JSONResponse:
     # Query parameters are ignored: the Node SDK repeats the first request's options here.
-    return _page(wire.open_cursor(services.settings, reads.FREE_BUSY, token), caller, services)
-
-
-def _page(request: reads.Query | reads.Cursor, caller: Caller, services: Services) -> JSONResponse:
-    settings = services.settings
-    with services.uow() as uow:
-        page = reads.read_free_busy(uow, caller, request, settings.page_size, utcnow())
-    localized = page.cursor.query.localized_times
-    blocks = [_block(b, localized) for b in page.items]
-    return json_response({"pages": wire.pages(settings, page), "free_busy": blocks})
+    cursor = wire.open_cursor(services.settings, reads.FREE_BUSY, token)
+    return wire.respond(services, caller, cursor, reads.read_free_busy, "free_busy", _block)
 
 
 def _block(block: reads.Block, localized: bool) -> dict[str, Any]:

@@ -11,16 +11,22 @@ the Node SDK appends the original options to it, and the page routes ignore them
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from calgate.api.errors import json_response
 from calgate.api.params import boolean
 from calgate.config import Settings
 from calgate.domain import reads, times
 from calgate.domain.errors import NotFound
+from calgate.domain.authorization import Caller
 from calgate.domain.model import utcnow
+from calgate.services import Services
 
 PATHS = {
     reads.EVENTS: "/v1/events/pages",
@@ -52,6 +58,25 @@ def open_cursor(settings: Settings, kind: str, token: str) -> reads.Cursor:
     except BadSignature:
         raise NotFound("page") from None
     return reads.Cursor.from_data(data)
+
+
+Reader = Callable[[Any, Caller, "reads.Query | reads.Cursor", int, dt.datetime], "reads.Page[Any]"]
+
+
+def respond(
+    services: Services,
+    caller: Caller,
+    request: reads.Query | reads.Cursor,
+    read: Reader,
+    key: str,
+    shape: Callable[[Any, bool], dict[str, Any]],
+) -> JSONResponse:
+    """One page of a paged read, as ``{"pages": …, key: [shape(item, localized), …]}``."""
+    settings = services.settings
+    with services.uow() as uow:
+        page = read(uow, caller, request, settings.page_size, utcnow())
+    localized = page.cursor.query.localized_times
+    return json_response({"pages": pages(settings, page), key: [shape(item, localized) for item in page.items]})
 
 
 def pages(settings: Settings, page: reads.Page[Any]) -> dict[str, Any]:

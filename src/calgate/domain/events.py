@@ -28,10 +28,6 @@ TRANSPARENCIES = ("opaque", "transparent")
 PARTICIPATION_STATUSES = ("accepted", "tentative", "declined")
 
 
-def _errors() -> dict[str, list[tuple[str, str]]]:
-    return {}
-
-
 def _add(errors: dict[str, list[tuple[str, str]]], name: str, key: str, description: str) -> None:
     errors.setdefault(name, []).append((f"errors.{key}", description))
 
@@ -83,7 +79,7 @@ class EventInput:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "EventInput":
-        errors = _errors()
+        errors: dict[str, list[tuple[str, str]]] = {}
         event_id = _text(params, "event_id", MAX_EVENT_ID, errors, required=True)
         summary = _text(params, "summary", MAX_SUMMARY, errors, required=True)
         description = _text(params, "description", MAX_DESCRIPTION, errors)

@@ -25,7 +25,7 @@ from calgate.api.deps import ServicesDep
 from calgate.domain import access_modes, connect
 from calgate.domain.errors import AuthorizeError, ValidationFailed
 from calgate.domain.model import Application, utcnow
-from calgate.web.pages import PageError, error_page, field_errors, form_data, render
+from calgate.web.pages import FormDep, PageError, error_page, field_errors, render
 
 router = APIRouter()
 MAX_FLOWS = 4
@@ -33,7 +33,6 @@ EXPIRED = PageError(
     "This connection request has expired",
     "Go back to the application and start connecting your calendar again.",
 )
-FormDep = Annotated[dict[str, str], Depends(form_data)]
 
 
 def redirect_with(uri: str, **params: str | None) -> RedirectResponse:

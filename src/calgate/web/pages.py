@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -50,6 +50,10 @@ async def form_data(request: Request) -> dict[str, str]:
     if not expected or not secrets.compare_digest(sent.encode(), str(expected).encode()):
         raise CsrfFailed()
     return {key: str(value) for key, value in form.multi_items() if isinstance(value, str)}
+
+
+# The POSTed form after the CSRF check; a failed check becomes the 403 page (install below).
+FormDep = Annotated[dict[str, str], Depends(form_data)]
 
 
 def form_list(request_form: Any, name: str) -> list[str]:

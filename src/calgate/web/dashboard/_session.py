@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from calgate.api.deps import ServicesDep
 from calgate.domain.model import Developer
-from calgate.web.pages import form_data, render
+from calgate.web.pages import render
 
 SIGN_IN = "/dashboard/sign-in"
 HOME = "/dashboard"
@@ -29,8 +29,6 @@ def current_developer(request: Request, services: ServicesDep) -> Developer | No
 
 
 DeveloperDep = Annotated[Developer | None, Depends(current_developer)]
-# The POSTed form after the CSRF check; a failed check becomes the 403 page (pages.install).
-FormDep = Annotated[dict[str, str], Depends(form_data)]
 
 
 def start_session(request: Request, developer: Developer) -> None:

@@ -9,10 +9,10 @@ from fastapi.responses import Response
 from calgate.api.deps import ServicesDep
 from calgate.domain import developers
 from calgate.domain.errors import ValidationFailed
+from calgate.web.pages import FormDep
 from calgate.web.dashboard._session import (
     HOME,
     DeveloperDep,
-    FormDep,
     notify,
     page,
     redirect,

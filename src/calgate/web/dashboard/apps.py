@@ -18,7 +18,8 @@ from calgate.domain import access_modes, applications, scopes
 from calgate.domain.errors import NotFound, ValidationFailed
 from calgate.domain.model import Application, Developer
 from calgate.services import Services
-from calgate.web.dashboard._session import DeveloperDep, FormDep, notify, page, redirect, to_sign_in
+from calgate.web.pages import FormDep
+from calgate.web.dashboard._session import DeveloperDep, notify, page, redirect, to_sign_in
 from calgate.web.pages import error_page, field_errors
 
 router = APIRouter()

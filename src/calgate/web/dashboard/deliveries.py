@@ -15,7 +15,8 @@ from calgate.api.deps import ServicesDep
 from calgate.domain import deliveries
 from calgate.domain.errors import NotFound
 from calgate.domain.model import utcnow
-from calgate.web.dashboard._session import DeveloperDep, FormDep, notify, page, redirect, to_sign_in
+from calgate.web.pages import FormDep
+from calgate.web.dashboard._session import DeveloperDep, notify, page, redirect, to_sign_in
 from calgate.web.pages import error_page
 
 router = APIRouter()
