@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes
 from calgate.domain.authorization import Caller
 from calgate.domain.availability import engine, intervals, rules
+from calgate.domain.availability.timeline import Timeline
 from calgate.domain.availability.types import Available, Group, Interval, Member, Query
 from calgate.domain.errors import NotFound, Unauthenticated, ValidationFailed
 from calgate.domain.ports import UnitOfWork
@@ -156,7 +157,7 @@ def _member(uow: UnitOfWork, application: model.Application, request: MemberRequ
         own = union(request.available_periods)
         allowed = own if allowed is None else intersect(allowed, own)
     busy = _busy(uow, caller, account, _counted_calendars(uow, caller, request, rule_list), window, now)
-    return Member(sub=account.id, busy=tuple(busy), available=None if allowed is None else tuple(allowed))
+    return Member(sub=account.id, busy=busy, available=None if allowed is None else tuple(allowed))
 
 
 def _authorized(uow: UnitOfWork, application: model.Application, account: model.Account) -> Caller:
@@ -183,9 +184,9 @@ def _counted_calendars(
 
 def _busy(
     uow: UnitOfWork, caller: Caller, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, now: dt.datetime
-) -> list[Interval]:
+) -> Timeline:
     if calendar_ids is not None and not calendar_ids:
-        return []
+        return Timeline()
     tzid = account.default_tzid or "Etc/UTC"
     try:
         spans = busy_time.busy_spans(uow, caller, calendar_ids or (), window.start, window.end, tzid)
@@ -193,7 +194,7 @@ def _busy(
         live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
         unknown = ", ".join(c for c in calendar_ids or () if c not in live)
         raise _problem("unknown_calendar", f"{account.id} has no calendar {unknown}") from None
-    return [Interval(start, end) for start, end in spans if end > start]
+    return Timeline(spans)
 
 
 def union(items: Iterable[Interval]) -> list[Interval]:

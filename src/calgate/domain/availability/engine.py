@@ -25,10 +25,12 @@ Groups
 Algorithm (n members, m busy intervals in all, r results)
     1. Query periods (or, for ``query_slots``, the windows ``[s, s + duration)``) are merged
        into the *window*.
-    2. For each member of an "all" group, in order: sort and merge their busy intervals (a
-       linear pass when the store hands them over sorted), grow them by the buffers, cut them
-       out of the window, intersect with their available intervals. The window only shrinks;
-       when it is empty the answer is empty and the remaining members are never looked at.
+    2. For each member of an "all" group, in order: intersect the window with their available
+       intervals (if any), then cut out their busy time grown by the buffers, walking only the
+       busy intervals near each window span (``timeline.py``: bisection over the member's busy
+       starts and the running maximum of their ends), and drop the parts shorter than the
+       meeting. The window only shrinks; when it is empty the answer is empty and the remaining
+       members are never looked at.
     3. A member's *start set* is where a meeting may start: ``[a, b - duration]`` for each free
        span ``[a, b)`` at least ``duration`` long (kept half-open, ``b - duration + 1µs``;
        datetimes have microsecond resolution, so this is exact). For an "N of n" group, the
@@ -47,7 +49,9 @@ Algorithm (n members, m busy intervals in all, r results)
        A slot's participants are the members free for the whole slot. Members of "all"
        groups are always listed; a sub is listed once, in the order of first appearance.
     5. ``max_results`` keeps the earliest results; the generators stop there.
-    Cost: O(m log m) for sorting busy time (O(m) if sorted), O(m) for the interval passes,
+    Cost: building each member's ``Timeline`` is one sort (O(m) when the busy time comes
+    sorted); a query then costs O(w log m) bisections plus the busy intervals that fall inside
+    the w window spans it walks (after the first few members of an "all" group, few of them),
     O(m log m) for a k-of-n sweep, and O(r · n log m) to list the participants of "N of n"
     groups (a bisecting cursor per member). No per-minute loop anywhere: results are computed
     from interval boundaries, and slots are stepped on the grid only inside valid spans.
@@ -59,15 +63,13 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import compress, islice
-from operator import attrgetter
 
-from calgate.domain.availability.intervals import Span, at_least, coalesce, contains, expand, intersect, merge, subtract
+from calgate.domain.availability.intervals import Span, at_least, coalesce, contains, intersect, merge
 from calgate.domain.availability.slots import slot_starts
-from calgate.domain.availability.types import Available, Interval, Member, Query
+from calgate.domain.availability.types import Available, Member, Query
 
 _ZERO = dt.timedelta(0)
 _TICK = dt.timedelta(microseconds=1)  # the resolution of datetime: [x, y] == [x, y + _TICK)
-_START = attrgetter("start")
 _NEVER = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
 
@@ -88,17 +90,16 @@ def available(query: Query) -> list[Available]:
     else:
         window = merge((p.start, p.end) for p in query.periods)
     lead, trail = query.buffer.after, query.buffer.before  # how far a busy block reaches back / on
-    prepared: dict[int, tuple[list[Span] | None, list[Span]]] = {}
+    allowed_of: dict[int, list[Span] | None] = {}
 
-    def free(member: Member, within: list[Span]) -> list[Span]:
+    def free(member: Member, within: list[Span], shortest: dt.timedelta = _TICK) -> list[Span]:
         key = id(member)
-        if key not in prepared:
-            allowed = None if member.available is None else merge((i.start, i.end) for i in member.available)
-            prepared[key] = (allowed, _blocked(member.busy, lead, trail))
-        allowed, blocked = prepared[key]
+        if key not in allowed_of:
+            allowed_of[key] = None if member.available is None else merge((i.start, i.end) for i in member.available)
+        allowed = allowed_of[key]
         if allowed is not None:
             within = intersect(within, allowed)
-        return subtract(within, blocked)
+        return member.busy.free(within, lead, trail, shortest)
 
     everyone, constrained, loose = [], [], []
     for group in query.groups:
@@ -113,8 +114,8 @@ def available(query: Query) -> list[Available]:
         else:
             constrained.append((group.members, need))
 
-    for member in everyone:
-        window = free(member, window)
+    for member in everyone:  # the window only shrinks; a part shorter than the meeting is no use
+        window = free(member, window, duration)
         if not window:
             return []
     valid = _start_set(window, duration)
@@ -147,32 +148,6 @@ def available(query: Query) -> list[Available]:
         starts = slot_starts(valid, duration, step, overlapping=query.response_format == "overlapping_slots")
         results = (Available(s, s + duration, roster.at(s)) for s in starts)
     return list(islice(results, limit))
-
-
-def _blocked(busy: Sequence[Interval], lead: dt.timedelta, trail: dt.timedelta) -> list[Span]:
-    """Busy intervals (any order, overlapping) → merged blocked spans, grown by the buffers.
-    The hot loop of the engine: one pass over every busy interval, attributes read once."""
-    if not busy:
-        return []
-    ordered = sorted(busy, key=_START)
-    out: list[Span] = []
-    append = out.append
-    start, end = ordered[0].start, ordered[0].end
-    for interval in ordered:
-        s = interval.start
-        if s > end:
-            if end > start:  # an empty (or reversed) busy interval blocks nothing
-                append((start, end))
-            start, end = s, interval.end
-        else:
-            e = interval.end
-            if e > end:
-                end = e
-    if end > start:
-        append((start, end))
-    if lead or trail:
-        out = expand(out, lead, trail)
-    return out
 
 
 def _start_set(spans: Sequence[Span], duration: dt.timedelta) -> list[Span]:

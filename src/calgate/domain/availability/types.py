@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from calgate.domain.availability.timeline import Timeline
+
 ResponseFormat = Literal["periods", "slots", "overlapping_slots"]
 
 
@@ -21,13 +23,21 @@ class Interval:
 
 @dataclass(frozen=True)
 class Member:
-    """One participant. ``busy``: when they cannot meet (any order, may overlap).
-    ``available``: None means "whenever not busy"; a list limits them to those intervals
-    (managed availability: rules and available periods, already expanded to UTC)."""
+    """One participant. ``busy``: when they cannot meet, as a ``Timeline``, or any iterable of
+    ``Interval``s or of ``(start, end)`` pairs (any order, may overlap), indexed into a
+    ``Timeline`` here, once. ``available``: None means "whenever not busy"; a list limits them
+    to those intervals (managed availability: rules and available periods, already expanded to UTC)."""
 
     sub: str
-    busy: tuple[Interval, ...] = ()
+    busy: Timeline = field(default_factory=Timeline)
     available: tuple[Interval, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.busy, Timeline):
+            items = list(self.busy)
+            if any(isinstance(i, Interval) for i in items[:1]):
+                items = [(i.start, i.end) for i in items]
+            object.__setattr__(self, "busy", Timeline(items))
 
 
 @dataclass(frozen=True)
