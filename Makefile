@@ -35,10 +35,11 @@ lint-imports: $(TESTDEPS)
 test: $(TESTDEPS) chromium lint-imports
 	$(BIN)/pytest
 
-# Availability benchmark (not part of `make test`): writes docs/benchmarks.md. Needs the
+# Benchmarks (not part of `make test`): each writes its section of docs/benchmarks.md. Needs the
 # PostgreSQL of the tests (CALGATE_TEST_DATABASE_URL, default postgres@127.0.0.1:5432/test).
 bench: $(TESTDEPS)
 	$(BIN)/python benchmarks/bench_availability.py
+	$(BIN)/python benchmarks/bench_caldav_sync.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache

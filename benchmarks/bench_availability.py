@@ -56,6 +56,9 @@ INTRUDERS = 0.1  # …except this share of people, each once, somewhere in one o
 SIZES = (2, 10, 50, 200)
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import write_section  # noqa: E402
 
 Span = tuple[dt.datetime, dt.datetime]
 
@@ -395,19 +398,16 @@ def run(sizes: Sequence[int], store: str, pg_url: str, out: Path | None, runs: i
             pg.close()
     report = render(rows, store, version, load_seconds, (before, _load_average()))
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report)
+        write_section(out, "availability", report)
     return report
 
 
 def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], store: str, pg_version: str, load_seconds: float, load: tuple[str, str]) -> str:
     facts = machine()
     lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (`benchmarks/bench_availability.py`); numbers from one run on the machine below.",
-        "",
         "## Availability",
+        "",
+        "`benchmarks/bench_availability.py`; numbers from one run on the machine below.",
         "",
         f"Each participant has {PER_PARTICIPANT:,} busy periods (5–30 minutes, overlaps allowed) in a {DAYS}-day window;",
         f"the query asks for that whole window, a {int(DURATION / MINUTE)}-minute duration, a {int(INTERVAL / MINUTE)}-minute",

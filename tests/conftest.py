@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from calgate.services import Services, create_services
 from calgate.store.migrate import upgrade
+from tests.support.radicale import Radicale
 from tests.support.server import LiveServer, database_url, make_settings
+
+if TYPE_CHECKING:  # the stand-ins load only when a test asks for them
+    from tests.standins.google import GoogleStandin
+    from tests.support.graph_standin import GraphStandin
 
 BACKENDS = ["sqlite", "postgresql"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -49,3 +55,39 @@ def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service
             yield built
         finally:
             built.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    """One Radicale (a real CalDAV server) for the whole run, on its own loopback port."""
+    server = Radicale(tmp_path_factory.mktemp("radicale")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def graph_standin() -> Iterator["GraphStandin"]:
+    """One Microsoft Graph stand-in for the whole run; tests call ``reset()`` (or use the
+    module's own fixture that does) before setting up their users."""
+    from tests.support.graph_standin import GraphStandin
+
+    server = GraphStandin().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def google_standin() -> Iterator["GoogleStandin"]:
+    """One Google stand-in (OAuth + Calendar v3, checked against the discovery document) for
+    the whole run; tests call its ``reset()``."""
+    from tests.standins.google import GoogleStandin
+
+    server = GoogleStandin().start()
+    try:
+        yield server
+    finally:
+        server.stop()

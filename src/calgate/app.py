@@ -17,6 +17,7 @@ from calgate.api import (
     available_periods,
     batch,
     calendars,
+    channels,
     errors,
     events,
     events_read,
@@ -28,7 +29,7 @@ from calgate.api import (
 )
 from calgate.config import Settings
 from calgate.services import Services, create_services
-from calgate.web import connect, dashboard, ics, pages
+from calgate.web import connect, dashboard, ics, pages, relink
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -68,8 +69,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         available_periods,
         availability,
         batch,
+        channels,
         ics_subscriptions,
         connect,
+        relink,
         dashboard,
         ics,
     ):

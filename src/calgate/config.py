@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     access_token_ttl: int = Field(default=3600, description="Seconds an access token lives.")
     authorization_code_ttl: int = Field(default=600, description="Seconds an authorization code lives.")
     email_code_ttl: int = Field(default=900, description="Seconds an emailed verification code lives.")
+    sync_interval: int = Field(
+        default=300, ge=5, description="Seconds between syncs of a connected calendar (CalDAV polls; no push)."
+    )
+    provider_timeout: float = Field(default=20.0, gt=0, description="Seconds calgate waits for a calendar provider.")
     page_size: int = Field(
         default=100, ge=1, le=1000, description="Events or free/busy blocks per page of Read Events and Free/Busy."
     )

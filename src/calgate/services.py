@@ -7,6 +7,7 @@ layers, the CLI and the tests.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
@@ -14,8 +15,10 @@ from calgate.config import Settings
 from calgate.crypto import FernetBox
 from calgate.domain.errors import Conflict
 from calgate.jobs.handlers import handlers
+from calgate.jobs.provider_jobs import ProviderJobs
 from calgate.jobs.runner import JobRunner
 from calgate.mail.senders import MailSender, make_sender
+from calgate.providers.registry import open_source
 from calgate.store.db import make_engine
 from calgate.store.unit_of_work import Database, SqlUnitOfWork
 
@@ -51,12 +54,16 @@ class Services:
 def create_services(settings: Settings) -> Services:
     db = Database(make_engine(settings.database_url))
     mail = make_sender(settings.smtp_url, settings.mail_dir)
-    runner = JobRunner(db, handlers(mail, settings.organizer_email))
+    box = FernetBox(settings.secret_key.get_secret_value(), settings.old_keys)
+    providers = ProviderJobs(
+        db, box, open_source, dt.timedelta(seconds=settings.sync_interval), settings.provider_timeout
+    )
+    runner = JobRunner(db, {**handlers(mail, settings.organizer_email, db, box), **providers.handlers()})
     db.on_commit(runner.wake)
     return Services(
         settings=settings,
         db=db,
-        box=FernetBox(settings.secret_key.get_secret_value(), settings.old_keys),
+        box=box,
         mail=mail,
         jobs=runner,
     )

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Browser fixtures: one Debian chromium for the session, a fresh context (cookies, storage) per test.
+"""End-to-end fixtures: one Debian chromium for the session with a fresh context (cookies,
+storage) per test, and pycronofy pointed at the live server.
 
 Playwright drives /usr/bin/chromium; never run `playwright install`.
 """
@@ -8,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pycronofy
+import pycronofy.settings
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.support.factories import make_application
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,3 +54,20 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture
+def sdk(calgate, monkeypatch):  # type: ignore[no-untyped-def]
+    """pycronofy pointed at the live server; its settings are restored after the test."""
+    monkeypatch.setattr(pycronofy.settings, "API_BASE_URL", calgate.url)
+    monkeypatch.setattr(pycronofy.settings, "APP_BASE_URL", calgate.url)
+    return pycronofy
+
+
+@pytest.fixture
+def client(calgate, sdk):  # type: ignore[no-untyped-def]
+    """A pycronofy client holding an application calendar's tokens."""
+    app = make_application(calgate.services)
+    client = sdk.Client(client_id=app.client_id, client_secret=app.client_secret)
+    client.application_calendar("room-101")
+    return client

@@ -6,8 +6,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pycronofy
-import pycronofy.settings
 import pytest
 from pycronofy.exceptions import PyCronofyRequestError
 
@@ -15,14 +13,6 @@ from tests.support.connect import connect_hosted
 from tests.support.factories import make_application
 
 SCOPE = "read_account list_calendars create_calendar read_events create_event delete_event free_busy_write"
-
-
-@pytest.fixture
-def sdk(calgate, monkeypatch):
-    """pycronofy pointed at the live server; its settings are restored after the test."""
-    monkeypatch.setattr(pycronofy.settings, "API_BASE_URL", calgate.url)
-    monkeypatch.setattr(pycronofy.settings, "APP_BASE_URL", calgate.url)
-    return pycronofy
 
 
 @pytest.fixture

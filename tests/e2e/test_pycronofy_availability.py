@@ -27,13 +27,6 @@ def wire(moment: dt.datetime) -> str:
 
 
 @pytest.fixture
-def sdk(calgate, monkeypatch):
-    monkeypatch.setattr(pycronofy.settings, "API_BASE_URL", calgate.url)
-    monkeypatch.setattr(pycronofy.settings, "APP_BASE_URL", calgate.url)
-    return pycronofy
-
-
-@pytest.fixture
 def rooms(sdk, calgate):
     """Two application calendars of one application, each with a client holding its tokens,
     and their subs."""

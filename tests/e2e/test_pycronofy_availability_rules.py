@@ -5,13 +5,10 @@ periods through its generic batch entries, the only way it has to send them (wir
 
 from __future__ import annotations
 
-import pycronofy
-import pycronofy.settings
 import pytest
 from pycronofy.batch import BatchBuilder
 from pycronofy.exceptions import PyCronofyPartialSuccessError, PyCronofyRequestError
 
-from tests.support.factories import make_application
 
 RULE = {
     "availability_rule_id": "rule-1",
@@ -22,23 +19,6 @@ RULE = {
         {"day": "wednesday", "start_time": "09:30", "end_time": "12:30"},
     ],
 }
-
-
-@pytest.fixture
-def sdk(calgate, monkeypatch):
-    """pycronofy pointed at the live server; its settings are restored after the test."""
-    monkeypatch.setattr(pycronofy.settings, "API_BASE_URL", calgate.url)
-    monkeypatch.setattr(pycronofy.settings, "APP_BASE_URL", calgate.url)
-    return pycronofy
-
-
-@pytest.fixture
-def client(calgate, sdk):
-    """A client holding an application calendar's tokens."""
-    app = make_application(calgate.services)
-    client = sdk.Client(client_id=app.client_id, client_secret=app.client_secret)
-    client.application_calendar("room-101")
-    return client
 
 
 def test_availability_rule_lifecycle(client):

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pycronofy
-import pycronofy.settings
 import pytest
 from pycronofy.batch import BatchBuilder
 from pycronofy.exceptions import PyCronofyPartialSuccessError, PyCronofyRequestError
@@ -17,14 +15,6 @@ from tests.support.factories import make_application
 
 UTC = dt.timezone.utc
 WINDOW = {"from_date": "2026-06-01", "to_date": "2027-01-31", "tzid": "Etc/UTC"}
-
-
-@pytest.fixture
-def sdk(calgate, monkeypatch):
-    """pycronofy pointed at the live server; its settings are restored after the test."""
-    monkeypatch.setattr(pycronofy.settings, "API_BASE_URL", calgate.url)
-    monkeypatch.setattr(pycronofy.settings, "APP_BASE_URL", calgate.url)
-    return pycronofy
 
 
 @pytest.fixture

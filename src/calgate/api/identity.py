@@ -48,7 +48,7 @@ def userinfo(caller: CallerDep, services: ServicesDep) -> JSONResponse:
         },
         "profiles": [
             {
-                **shapes.profile(v.profile),
+                **shapes.profile(v.profile, services.settings.public_url),
                 "profile_calendars": [shapes.calendar(c, v.profile, with_profile=False) for c in v.calendars],
             }
             for v in views
@@ -84,7 +84,7 @@ def list_profiles(caller: CallerDep, services: ServicesDep) -> JSONResponse:
     caller.require(scopes.LIST_CALENDARS)
     with services.uow() as uow:
         views = accounts.profiles(uow, caller)
-    return json_response({"profiles": [shapes.profile(v.profile) for v in views]})
+    return json_response({"profiles": [shapes.profile(v.profile, services.settings.public_url) for v in views]})
 
 
 @router.post("/profiles/{profile_id}/revoke")

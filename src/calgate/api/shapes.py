@@ -9,16 +9,19 @@ from calgate.domain import model
 from calgate.domain.authorization import IssuedTokens
 
 
-def profile(p: model.Profile) -> dict[str, Any]:
-    return {
+def profile(p: model.Profile, public_url: str) -> dict[str, Any]:
+    body = {
         "provider_name": p.wire_provider_name,
         "provider_service": p.wire_provider_name,
         "profile_id": p.id,
         "profile_name": p.name,
         "profile_connected": p.connected,
-        "profile_initial_sync_required": False,
+        "profile_initial_sync_required": p.credentials_sealed is not None and not p.initial_sync_done,
         "access_mode": p.access_mode,
     }
+    if not p.connected and p.credentials_sealed is not None:
+        body["profile_relink_url"] = f"{public_url}/oauth/relink/{p.id}"
+    return body
 
 
 def calendar(c: model.Calendar, p: model.Profile, with_profile: bool = True) -> dict[str, Any]:

@@ -19,7 +19,8 @@ def busy_spans(
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """When the caller's person is busy or tentative between start and end: Free/Busy's
     answer without its paging and wire shapes, for the availability engine (it reads the
-    same rows as Free/Busy, only as lean tuples). ``calendar_ids`` empty means all."""
+    same rows as Free/Busy, only as lean tuples: events, and the busy blocks of free_busy
+    profiles). ``calendar_ids`` empty means all."""
     caller.require(scopes.READ_FREE_BUSY)
     visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
     if set(calendar_ids) - visible:
@@ -40,5 +41,6 @@ def busy_spans(
             )
         if span[0] < end and span[1] > start:
             spans.append(span)
+    spans.extend((b.start_at, b.end_at) for b in uow.busy_blocks.in_window(caller.account.id, wanted, start, end))
     spans.sort()
     return spans

@@ -15,7 +15,8 @@ import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from calgate.domain import access_modes, accounts, authorization, ids, model, scopes
+from calgate.domain import access_modes, accounts, authorization, ids, model, scopes, sync
+from calgate.domain.calendar_sources import RemoteCalendar
 from calgate.domain.developers import normalize_email, valid_email
 from calgate.domain.errors import AuthorizeError, ValidationFailed
 from calgate.domain.ports import UnitOfWork
@@ -206,6 +207,54 @@ def allow_hosted(
     else:
         account.name = name.strip() or account.name
     accounts.hosted_profile(uow, account, policy.name, account.email, "Calendar", now)
+    grant = model.Grant(
+        id=ids.new_id("grt"), application_id=app.id, account_id=account.id, scope=request.scope, access_mode=policy.name
+    )
+    uow.grants.add(grant)
+    return authorization.issue_code(uow, grant, request.redirect_uri, request.code_challenge, now, code_ttl)
+
+
+# -- A provider (CalDAV now): the person's credentials were checked against the server -------
+
+
+def allow_provider(
+    uow: UnitOfWork,
+    app: model.Application,
+    request: ConnectRequest,
+    identity: str,
+    credentials_sealed: str,
+    calendars: list[RemoteCalendar],
+    now: dt.datetime,
+    code_ttl: int,
+) -> str:
+    """Allow on the consent screen for a connected provider: the account (by the address the
+    provider vouched for), its profile holding the sealed credentials, the calendars the server
+    listed, a first sync queued at once, a grant, and the authorization code."""
+    policy = access_modes.POLICIES.get(request.access_mode or "")
+    if policy is None or policy.hosted or request.provider not in policy.providers:
+        raise ValidationFailed.single("provider_name", "invalid", "Choose a calendar provider first")
+    email = normalize_email(identity)
+    account = uow.accounts.by_email(app.id, email)
+    if account is None:
+        account = model.Account(id=ids.new_id("acc"), application_id=app.id, email=email, name=identity)
+        uow.accounts.add(account)
+    profile = next(
+        (
+            p
+            for p in uow.profiles.of_account(account.id)
+            if p.revoked_at is None and p.provider == request.provider and p.name == identity and p.access_mode == policy.name
+        ),
+        None,
+    )
+    if profile is None:
+        profile = model.Profile(
+            id=ids.new_id("pro"), account_id=account.id, provider=request.provider, access_mode=policy.name,
+            name=identity, created_at=now,
+        )
+        uow.profiles.add(profile)
+    profile.credentials_sealed, profile.connected, profile.sync_error = credentials_sealed, True, None
+    sync.match_calendars(uow, profile, calendars, now)
+    sync.request_sync(uow, profile, now)
     grant = model.Grant(
         id=ids.new_id("grt"), application_id=app.id, account_id=account.id, scope=request.scope, access_mode=policy.name
     )

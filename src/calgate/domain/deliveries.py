@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Mail that has not gone out: the dashboard's Deliveries page.
+"""What has not gone out: the dashboard's Deliveries page.
 
-A mail job (``send_mail``, ``send_invite``) that fails is retried with backoff by the job
-runner; after its last attempt it stays ``failed``. A developer sees those of their own
+A delivery job (mail: ``send_mail``, ``send_invite``; push notifications:
+``push_notification``; writes into a person's calendar: ``provider_write``) that fails is
+retried with backoff by the job runner; after its last attempt it stays ``failed``. A developer sees those of their own
 applications (the payload's ``application_id``), newest first, and may ask for one more try
 now. Jobs of other developers are NotFound, exactly like ids that do not exist.
 """
@@ -16,7 +17,7 @@ from calgate.domain import model
 from calgate.domain.errors import NotFound
 from calgate.domain.ports import UnitOfWork
 
-MAIL_KINDS = ("send_mail", "send_invite")
+MAIL_KINDS = ("send_mail", "send_invite", "push_notification", "provider_write")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ def _describe(job: model.Job) -> tuple[str, str]:
         to = payload.get("to") or {}
         summary = (payload.get("event") or {}).get("summary", "")
         return str(to.get("email", "")), f"{payload.get('method', '')} · {summary}"
+    if job.kind == "push_notification":
+        body = payload.get("body") or {}
+        channel = body.get("channel") or {}
+        return str(channel.get("callback_url", "")), f"push notification · {(body.get('notification') or {}).get('type', '')}"
+    if job.kind == "provider_write":
+        return "the person's calendar", f"event {payload.get('event_uid', '')}"
     return str(payload.get("to", "")), str(payload.get("subject", ""))
 
 

@@ -26,6 +26,7 @@ MAX_DESCRIPTION = 4096
 MAX_EVENT_ID = 200
 TRANSPARENCIES = ("opaque", "transparent")
 PARTICIPATION_STATUSES = ("accepted", "tentative", "declined")
+PROVIDER_WRITE = "provider_write"  # the job that puts (or deletes) a managed event at the provider
 
 
 def _add(errors: dict[str, list[tuple[str, str]]], name: str, key: str, description: str) -> None:
@@ -152,8 +153,13 @@ def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: mod
     """Send the change the way the profile's access mode says writes reach the person."""
     if profile.policy.write_delivery is access_modes.WriteDelivery.EMAIL_INVITE:
         invites.send(uow, caller.account, event, method, removed or [])
-    # WriteDelivery.PROVIDER: hosted calendars (application calendars) already hold the
-    # event; connected providers write through their own jobs (later issues).
+    elif profile.provider != access_modes.HOSTED_PROVIDER:
+        # Written into the person's calendar by a job (``provider_writes``): durable with the
+        # change, retried until the provider takes it, one event's writes in order.
+        uow.jobs.enqueue(
+            PROVIDER_WRITE, {"event_uid": event.id, "application_id": caller.application.id}, ordering_key=f"event:{event.id}"
+        )
+    # Hosted calendars (application calendars) hold the event already.
 
 
 def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInput, now: dt.datetime) -> model.Event:
@@ -176,9 +182,9 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
         attendees.setdefault(person["email"], {**person, "status": "needs_action"}).update(person)
     removed = [attendees.pop(p["email"]) for p in command.remove if p["email"] in attendees]
     event.summary, event.description = command.summary, command.description
+    event.move(command.start.instant("Etc/UTC"), command.end.instant("Etc/UTC"))
     event.start = {"time": command.start.wire(), "tzid": command.start.tzid}
     event.end = {"time": command.end.wire(), "tzid": command.end.tzid}
-    event.start_at, event.end_at = command.start.instant("Etc/UTC"), command.end.instant("Etc/UTC")
     event.location, event.url, event.reminders = command.location, command.url, command.reminders
     event.transparency, event.color = command.transparency, command.color
     event.attendees = list(attendees.values())
@@ -268,7 +274,8 @@ def change_participation_status(
 
 def snapshot(event: model.Event) -> dict[str, Any]:
     """The event as plain data (job payloads, invitations)."""
-    data = {k: v for k, v in asdict(event).items() if k not in ("fingerprint",)}
+    # What an invitation needs; where the event sat before it moved is the store's business.
+    data = {k: v for k, v in asdict(event).items() if k not in ("fingerprint", "moved_from_start_at", "moved_from_end_at")}
     for key in ("start_at", "end_at", "created_at", "updated_at"):
         data[key] = times.format_time(getattr(event, key))
     return data

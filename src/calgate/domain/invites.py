@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from calgate.domain import events, itip, model, times
+from calgate.domain import channels, events, itip, model, times
 from calgate.domain.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -147,4 +147,6 @@ def receive_reply(uow: UnitOfWork, reply: itip.Reply, sender: str, now: dt.datet
             {**a, "status": answer} if a["email"].lower() == reply.attendee else a for a in event.attendees
         ]
         event.updated_at = now
+    # The person answered, not the application: its channels hear of it.
+    channels.notify_change(uow, event.account_id, [event.calendar_id], now, managed_by=[event.application_id or ""])
     return ReplyOutcome.APPLIED

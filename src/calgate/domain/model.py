@@ -83,6 +83,13 @@ class Profile:
     connected: bool = True
     revoked_at: dt.datetime | None = None
     created_at: dt.datetime = field(default_factory=utcnow)
+    # A connected provider's side (None for hosted profiles). ``credentials_sealed``: the
+    # provider credentials as JSON, encrypted with the server key (``SecretBox``), never clear.
+    credentials_sealed: str | None = None
+    initial_sync_done: bool = False
+    last_synced_at: dt.datetime | None = None  # the last sync that read every calendar
+    sync_error: str | None = None  # the last failure, safe to show (no secrets, no event text)
+    sync_failures: int = 0  # failures in a row; reset by a successful sync
 
     @property
     def policy(self) -> access_modes.AccessModePolicy:
@@ -104,6 +111,8 @@ class Calendar:
     deleted: bool = False
     color: str | None = None
     created_at: dt.datetime = field(default_factory=utcnow)
+    remote_id: str | None = None  # the provider's key (a CalDAV collection URL); None: hosted
+    sync_state: str | None = None  # the provider's token for "changes since" (sync token, ctag)
 
 
 @dataclass(eq=False)
@@ -135,11 +144,26 @@ class Event:
     deleted: bool = False
     created_at: dt.datetime = field(default_factory=utcnow)
     updated_at: dt.datetime = field(default_factory=utcnow)
+    # Where the event lives at a provider (read_write profiles): the resource URL, its ETag as
+    # last written or read, and which occurrence of it this row is (None: not recurring).
+    remote_id: str | None = None
+    etag: str | None = None
+    recurrence_id: str | None = None
+    remote_uid: str | None = None  # the iCalendar UID of a synced (not managed) event
+    # Where it was before its times last changed (Read Events' ``include_moved``).
+    moved_from_start_at: dt.datetime | None = None
+    moved_from_end_at: dt.datetime | None = None
+
+    def move(self, start_at: dt.datetime, end_at: dt.datetime) -> None:
+        """New instants; the old ones are remembered when the event had any and they differ."""
+        if self.start and (start_at, end_at) != (self.start_at, self.end_at):
+            self.moved_from_start_at, self.moved_from_end_at = self.start_at, self.end_at
+        self.start_at, self.end_at = start_at, end_at
 
     @property
     def ical_uid(self) -> str:
         """Stable per (calendar, event_id): invitations for one event always share it."""
-        return f"{self.id}@calgate"
+        return self.remote_uid or f"{self.id}@calgate"
 
 
 @dataclass(eq=False)
@@ -182,6 +206,33 @@ class CalendarSubscription:
     calendar_id: str
     grant_id: str  # the authorization it was made under: revoking that ends it
     revoked_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class BusyBlock:
+    """Busy time read from a free_busy profile's calendar: when, and busy or tentative. By
+    design nothing else of the person's own event exists in calgate (no summary, no UID)."""
+
+    id: str
+    calendar_id: str
+    account_id: str
+    start_at: dt.datetime
+    end_at: dt.datetime
+    status: str = "busy"  # or "tentative"
+
+
+@dataclass(eq=False)
+class Channel:
+    """A push notification channel (Cronofy's ``chn_``): the application's callback for one
+    account, with filters ``{"calendar_ids": [...], "only_managed": bool}`` as given."""
+
+    id: str
+    application_id: str
+    account_id: str
+    callback_url: str
+    filters: dict[str, Any] = field(default_factory=dict)
+    closed_at: dt.datetime | None = None
     created_at: dt.datetime = field(default_factory=utcnow)
 
 

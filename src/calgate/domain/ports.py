@@ -43,6 +43,7 @@ class Profiles(Repository[model.Profile], Protocol):
 
 class Calendars(Repository[model.Calendar], Protocol):
     def of_account(self, account_id: str) -> list[model.Calendar]: ...
+    def of_profile(self, profile_id: str) -> list[model.Calendar]: ...
 
 
 class Events(Repository[model.Event], Protocol):
@@ -52,6 +53,8 @@ class Events(Repository[model.Event], Protocol):
     def by_event_id(self, calendar_id: str, event_id: str) -> model.Event | None: ...
     def managed(self, account_id: str, application_id: str) -> list[model.Event]: ...
     def in_calendar(self, calendar_id: str) -> list[model.Event]: ...
+    def at_provider(self, calendar_id: str) -> list[model.Event]: ...
+    def add_all(self, items: list[model.Event]) -> None: ...
     def in_window(
         self,
         account_id: str,
@@ -60,10 +63,22 @@ class Events(Repository[model.Event], Protocol):
         starts_before: dt.datetime | None,
         include_deleted: bool,
         updated_since: dt.datetime | None,
+        include_moved: bool = False,
     ) -> list[model.Event]:
         """Events of ``account_id`` in ``calendar_ids`` with ``end_at >= ends_from`` and
-        ``start_at < starts_before`` (a None bound is open), not deleted unless
-        ``include_deleted``, updated at or after ``updated_since`` when given; by start_at."""
+        ``start_at < starts_before`` (a None bound is open), or with ``include_moved`` whose
+        place before their last move was so, not deleted unless ``include_deleted``, updated
+        at or after ``updated_since`` when given; by start_at."""
+        ...
+
+
+class BusyBlocks(Repository[model.BusyBlock], Protocol):
+    def of_calendar(self, calendar_id: str) -> list[model.BusyBlock]: ...
+    def replace(self, calendar_id: str, blocks: list[model.BusyBlock]) -> None: ...
+    def in_window(
+        self, account_id: str, calendar_ids: list[str], ends_from: dt.datetime, starts_before: dt.datetime
+    ) -> list[model.BusyBlock]:
+        """Blocks overlapping ``(ends_from, starts_before)``, by start."""
         ...
 
 
@@ -108,11 +123,20 @@ class Verifications(Repository[model.EmailVerification], Protocol):
 
 
 class Jobs(Protocol):
-    def enqueue(self, kind: str, payload: dict[str, Any], ordering_key: str | None = None) -> model.Job: ...
+    def enqueue(
+        self, kind: str, payload: dict[str, Any], ordering_key: str | None = None, run_after: dt.datetime | None = None
+    ) -> model.Job: ...
+    def pending(self, kind: str, ordering_key: str) -> list[model.Job]: ...
     def get(self, key: str) -> model.Job | None: ...
     def troubled(self, application_ids: list[str], limit: int = 200) -> list[model.Job]:
         """Failed jobs, and pending ones that failed at least once, whose payload names one of
         ``application_ids``; newest first."""
+        ...
+
+
+class Channels(Repository[model.Channel], Protocol):
+    def open_of_account(self, account_id: str) -> list[model.Channel]:
+        """Channels of the account not closed, oldest first."""
         ...
 
 
@@ -123,6 +147,7 @@ class UnitOfWork(Protocol):
     profiles: Profiles
     calendars: Calendars
     events: Events
+    busy_blocks: BusyBlocks
     subscriptions: CalendarSubscriptions
     availability_rules: AvailabilityRules
     available_periods: AvailablePeriods
@@ -131,6 +156,7 @@ class UnitOfWork(Protocol):
     codes: Codes
     verifications: Verifications
     jobs: Jobs
+    channels: Channels
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

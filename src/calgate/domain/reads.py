@@ -45,8 +45,8 @@ PAGE_TTL = dt.timedelta(hours=1)
 # All-day events are stored at UTC midnights but read at the reader's midnights; no zone is a
 # day away from UTC, so asking the store for a day more on each side finds them all.
 ALL_DAY_MARGIN = dt.timedelta(days=1)
-# Boolean parameters of both reads. include_moved is accepted and changes nothing: calgate
-# keeps no history of where an event used to be.
+# Boolean parameters of both reads. include_moved also returns events whose place before
+# their last move fell in the window (calgate remembers one move back, not every move).
 FLAGS = ("include_deleted", "include_managed", "only_managed", "localized_times", "include_moved")
 EVENTS = "events"
 FREE_BUSY = "free_busy"
@@ -269,7 +269,10 @@ def selected(view: EventView, query: Query, snapshot: dt.datetime, calendar_even
             return True
     elif only_managed:
         return False
-    return view.starts_at < query.end and view.ends_at >= query.start
+    if view.starts_at < query.end and view.ends_at >= query.start:
+        return True
+    was_from, was_to = event.moved_from_start_at, event.moved_from_end_at
+    return query.include_moved and was_from is not None and was_to is not None and was_from < query.end and was_to >= query.start
 
 
 def _includes_managed(query: Query, calendar_events: bool) -> bool:
@@ -322,12 +325,17 @@ def cursor_for(caller: Caller, kind: str, request: Query | Cursor, now: dt.datet
     return request
 
 
-def _views(uow: UnitOfWork, caller: Caller, query: Query, deleted: bool, managed: bool) -> Iterable[EventView]:
-    """The events of the caller's live calendars the store finds near the window."""
+def _calendars(uow: UnitOfWork, caller: Caller, query: Query) -> list[str]:
+    """The live calendars a read covers: those asked for (all of them the caller's), else all."""
     visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
     if set(query.calendar_ids) - visible:
         raise NotFound("calendar")
-    calendar_ids = sorted(query.calendar_ids or visible)
+    return sorted(query.calendar_ids or visible)
+
+
+def _views(uow: UnitOfWork, caller: Caller, query: Query, deleted: bool, managed: bool) -> Iterable[EventView]:
+    """The events of the caller's live calendars the store finds near the window."""
+    calendar_ids = _calendars(uow, caller, query)
     if not calendar_ids:
         return []
     unbounded = query.managed_unbounded and managed
@@ -338,6 +346,7 @@ def _views(uow: UnitOfWork, caller: Caller, query: Query, deleted: bool, managed
         starts_before=None if unbounded else query.end + ALL_DAY_MARGIN,
         include_deleted=deleted,
         updated_since=query.last_modified,
+        include_moved=query.include_moved,
     )
     return (EventView.of(e, query.tzid, caller.application.id) for e in candidates)
 
@@ -357,9 +366,26 @@ def read_free_busy(uow: UnitOfWork, caller: Caller, request: Query | Cursor, pag
     simply absent."""
     caller.require(scopes.READ_FREE_BUSY)
     cursor = cursor_for(caller, FREE_BUSY, request, now)
-    query = replace(cursor.query, include_deleted=False)
+    query = replace(cursor.query, include_deleted=False, include_moved=False)
     views = _views(uow, caller, query, False, _includes_managed(query, True))
-    blocks = (block(v) for v in views if selected(v, query, cursor.snapshot, calendar_events=True))
+    blocks = [block(v) for v in views if selected(v, query, cursor.snapshot, calendar_events=True)]
+    if not query.only_managed:
+        blocks.extend(_synced_blocks(uow, caller, query))
     chosen = sorted((b for b in blocks if b is not None), key=lambda b: b.key)
     return paginate(chosen, lambda b: b.key, cursor, page_size)
 
+
+
+def _synced_blocks(uow: UnitOfWork, caller: Caller, query: Query) -> list[Block]:
+    """Busy time read from free_busy profiles' calendars (``BusyBlock``: no event behind it)."""
+    calendar_ids = _calendars(uow, caller, query)
+    if not calendar_ids:
+        return []
+    rows = uow.busy_blocks.in_window(caller.account.id, calendar_ids, query.start, query.end)
+    return [
+        Block(
+            calendar_id=row.calendar_id, start=times.EventTime(row.start_at, query.tzid),
+            end=times.EventTime(row.end_at, query.tzid), status=row.status, key=(row.start_at, row.id),
+        )
+        for row in rows
+    ]

@@ -17,6 +17,8 @@ _MAPPED = {
     model.Profile: tables.profiles,
     model.Calendar: tables.calendars,
     model.Event: tables.events,
+    model.BusyBlock: tables.busy_blocks,
+    model.Channel: tables.channels,
     model.CalendarSubscription: tables.calendar_subscriptions,
     model.AvailabilityRule: tables.availability_rules,
     model.AvailablePeriod: tables.available_periods,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -99,6 +99,9 @@ class Calendars(_Repository[model.Calendar]):
     def of_account(self, account_id: str) -> list[model.Calendar]:
         return self._where(model.Calendar.account_id == account_id, order_by=model.Calendar.created_at)
 
+    def of_profile(self, profile_id: str) -> list[model.Calendar]:
+        return self._where(model.Calendar.profile_id == profile_id, order_by=model.Calendar.created_at)
+
 
 class Events(_Repository[model.Event]):
     cls = model.Event
@@ -115,6 +118,21 @@ class Events(_Repository[model.Event]):
 
     def in_calendar(self, calendar_id: str) -> list[model.Event]:
         return self._where(model.Event.calendar_id == calendar_id, order_by=model.Event.start_at)
+
+    def at_provider(self, calendar_id: str) -> list[model.Event]:
+        """Events of the calendar that live at its provider (synced, or managed and written)."""
+        return self._where(model.Event.calendar_id == calendar_id, model.Event.remote_id.is_not(None))
+
+    def add_all(self, items: list[model.Event]) -> None:
+        """Many new events at once (a first sync): one multi-row INSERT, no ORM bookkeeping.
+        The objects are not tracked afterwards: hand them over finished."""
+        if not items:
+            return
+        columns = [c.key for c in tables.events.columns]
+        try:
+            self.session.execute(insert(tables.events), [{k: getattr(e, k) for k in columns} for e in items])
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
 
     def busy_rows(
         self, account_id: str, calendar_ids: list[str], ends_from: dt.datetime, starts_before: dt.datetime
@@ -138,17 +156,47 @@ class Events(_Repository[model.Event]):
         starts_before: dt.datetime | None,
         include_deleted: bool,
         updated_since: dt.datetime | None,
+        include_moved: bool = False,
     ) -> list[model.Event]:
         criteria: list[Any] = [model.Event.account_id == account_id, model.Event.calendar_id.in_(calendar_ids)]
+        now_within: list[Any] = []
+        was_within: list[Any] = [model.Event.moved_from_start_at.is_not(None)]
         if ends_from is not None:
-            criteria.append(model.Event.end_at >= ends_from)
+            now_within.append(model.Event.end_at >= ends_from)
+            was_within.append(model.Event.moved_from_end_at >= ends_from)
         if starts_before is not None:
-            criteria.append(model.Event.start_at < starts_before)
+            now_within.append(model.Event.start_at < starts_before)
+            was_within.append(model.Event.moved_from_start_at < starts_before)
+        if now_within:
+            criteria.append(or_(and_(*now_within), and_(*was_within)) if include_moved else and_(*now_within))
         if not include_deleted:
             criteria.append(model.Event.deleted.is_(False))
         if updated_since is not None:
             criteria.append(model.Event.updated_at >= updated_since)
         return self._where(*criteria, order_by=model.Event.start_at)
+
+
+class BusyBlocks(_Repository[model.BusyBlock]):
+    cls = model.BusyBlock
+
+    def of_calendar(self, calendar_id: str) -> list[model.BusyBlock]:
+        return self._where(model.BusyBlock.calendar_id == calendar_id, order_by=model.BusyBlock.start_at)
+
+    def replace(self, calendar_id: str, blocks: list[model.BusyBlock]) -> None:
+        self.session.execute(delete(model.BusyBlock).where(model.BusyBlock.calendar_id == calendar_id))
+        self.session.add_all(blocks)
+        flush(self.session)
+
+    def in_window(
+        self, account_id: str, calendar_ids: list[str], ends_from: dt.datetime, starts_before: dt.datetime
+    ) -> list[model.BusyBlock]:
+        return self._where(
+            model.BusyBlock.account_id == account_id,
+            model.BusyBlock.calendar_id.in_(calendar_ids),
+            model.BusyBlock.end_at > ends_from,
+            model.BusyBlock.start_at < starts_before,
+            order_by=model.BusyBlock.start_at,
+        )
 
 
 class CalendarSubscriptions(_Repository[model.CalendarSubscription]):
@@ -238,10 +286,17 @@ class Verifications(_Repository[model.EmailVerification]):
 class Jobs(_Repository[model.Job]):
     cls = model.Job
 
-    def enqueue(self, kind: str, payload: dict[str, Any], ordering_key: str | None = None) -> model.Job:
+    def enqueue(
+        self, kind: str, payload: dict[str, Any], ordering_key: str | None = None, run_after: dt.datetime | None = None
+    ) -> model.Job:
         job = model.Job(id=ids.new_id("job"), kind=kind, payload=payload, ordering_key=ordering_key)
+        if run_after is not None:
+            job.run_after = run_after
         self.add(job)
         return job
+
+    def pending(self, kind: str, ordering_key: str) -> list[model.Job]:
+        return self._where(model.Job.kind == kind, model.Job.ordering_key == ordering_key, model.Job.status == "pending")
 
     def troubled(self, application_ids: list[str], limit: int = 200) -> list[model.Job]:
         if not application_ids:
@@ -256,6 +311,15 @@ class Jobs(_Repository[model.Job]):
             .limit(limit)
         )
         return list(self.session.scalars(stmt))
+
+
+class Channels(_Repository[model.Channel]):
+    cls = model.Channel
+
+    def open_of_account(self, account_id: str) -> list[model.Channel]:
+        return self._where(
+            model.Channel.account_id == account_id, model.Channel.closed_at.is_(None), order_by=model.Channel.created_at
+        )
 
 
 def claim_due_job(session: Session, now: dt.datetime, lease_seconds: int) -> model.Job | None:

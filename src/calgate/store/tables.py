@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 metadata = MetaData(
@@ -105,6 +106,11 @@ profiles = Table(
     Column("connected", Boolean, nullable=False),
     Column("revoked_at", UTCDateTime()),
     _created(),
+    Column("credentials_sealed", Text),
+    Column("initial_sync_done", Boolean, nullable=False, server_default=false()),
+    Column("last_synced_at", UTCDateTime()),
+    Column("sync_error", Text),
+    Column("sync_failures", Integer, nullable=False, server_default="0"),
 )
 
 calendars = Table(
@@ -119,6 +125,8 @@ calendars = Table(
     Column("deleted", Boolean, nullable=False),
     Column("color", String(16)),
     _created(),
+    Column("remote_id", Text),
+    Column("sync_state", Text),
 )
 
 events = Table(
@@ -147,9 +155,40 @@ events = Table(
     Column("deleted", Boolean, nullable=False),
     _created(),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("remote_id", Text),
+    Column("etag", Text),
+    Column("recurrence_id", String(64)),
+    Column("remote_uid", Text),
+    Column("moved_from_start_at", UTCDateTime()),
+    Column("moved_from_end_at", UTCDateTime()),
     Index("ix_events_calendar_event_id", "calendar_id", "event_id", unique=True),
+    Index("ix_events_calendar_remote", "calendar_id", "remote_id"),
     Index("ix_events_account_window", "account_id", "start_at", "end_at"),
     Index("ix_events_account_updated", "account_id", "updated_at"),
+)
+
+busy_blocks = Table(
+    "busy_blocks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("calendar_id", String(80), ForeignKey("calendars.id"), nullable=False, index=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("start_at", UTCDateTime(), nullable=False),
+    Column("end_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Index("ix_busy_blocks_account_window", "account_id", "start_at", "end_at"),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("callback_url", Text, nullable=False),
+    Column("filters", JSON, nullable=False),
+    Column("closed_at", UTCDateTime()),
+    _created(),
 )
 
 availability_rules = Table(

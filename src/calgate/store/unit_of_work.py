@@ -27,6 +27,7 @@ class SqlUnitOfWork:
         self.profiles = repositories.Profiles(self.session)
         self.calendars = repositories.Calendars(self.session)
         self.events = repositories.Events(self.session)
+        self.busy_blocks = repositories.BusyBlocks(self.session)
         self.subscriptions = repositories.CalendarSubscriptions(self.session)
         self.availability_rules = repositories.AvailabilityRules(self.session)
         self.available_periods = repositories.AvailablePeriods(self.session)
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.codes = repositories.Codes(self.session)
         self.verifications = repositories.Verifications(self.session)
         self.jobs = repositories.Jobs(self.session)
+        self.channels = repositories.Channels(self.session)
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -4,7 +4,9 @@
     /oauth/authorize ─ validate ─┬─ error page (unknown client / redirect_uri)
                                  ├─ redirect_uri?error=…&state=…
                                  └─ /oauth/connect/{flow}
-                                       mode chooser ─ provider chooser ─ (provider pages: later issues)
+                                       mode chooser ─ provider chooser ─┬─ CalDAV/iCloud: server, username, app
+                                       │                                │  password (checked with the server) ─ consent
+                                       │                                └─ others: "not available here" (501)
                                        └─ No Access: name + email ─ emailed code ─ consent ─ Allow / Deny
 
 The validated request lives in the signed session cookie under a flow id, so several tabs can
@@ -14,6 +16,7 @@ redirects to the flow's one GET page, which shows whatever step the flow is at.
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -22,6 +25,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from calgate.api.deps import ServicesDep
+from calgate.providers import linking
 from calgate.domain import access_modes, connect
 from calgate.domain.errors import AuthorizeError, ValidationFailed
 from calgate.domain.model import Application, utcnow
@@ -128,7 +132,17 @@ def _step(request: Request, flow: Flow, status: int = 200, **extra: Any) -> HTML
             providers = [(name, access_modes.PROVIDERS[name]) for name in policy.providers]
             return render(request, "connect/choose_provider.html", status, providers=providers, **common)
         label = access_modes.PROVIDERS[flow.request.provider]
-        return render(request, "connect/provider_unavailable.html", 501, provider_label=label, **common)
+        if flow.request.provider not in linking.LINKABLE:
+            return render(request, "connect/provider_unavailable.html", 501, provider_label=label, **common)
+        if "credentials" not in flow.data:
+            apple = flow.request.provider == "apple"
+            return render(
+                request, "connect/caldav_credentials.html", status, provider_label=label, apple=apple,
+                default_server=linking.ICLOUD_URL if apple else "", **{"form": {}, **common},
+            )
+        identity = flow.data["identity"]
+        scopes = policy.describe(flow.request.requested_scopes)
+        return render(request, "connect/consent.html", status, email=identity, name=identity, scopes=scopes, **common)
     if "verification_id" not in flow.data:
         return render(request, "connect/hosted_details.html", status, **{"form": {}, **common})
     if not flow.data.get("verified"):
@@ -170,6 +184,24 @@ def back(request: Request, form: FormDep, flow: FlowDep) -> Response:
         flow.request = flow.request.cleared()
         flow.data = {"request": flow.request.to_dict(), "chooser": True}
         flow.save(request)
+    return flow.page()
+
+
+@router.post("/oauth/connect/{flow_id}/caldav")
+def caldav_credentials(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep) -> Response:
+    """Check the person's server, username and app password against the server itself, then
+    keep them (sealed: the session cookie is only signed) for the consent step."""
+    if flow.policy is None or flow.policy.hosted or flow.request.provider not in linking.LINKABLE or "credentials" in flow.data:
+        return flow.page()
+    typed = {"server_url": form.get("server_url", ""), "username": form.get("username", ""), "email": form.get("email", "")}
+    try:
+        linked = linking.link(
+            flow.request.provider, typed["server_url"], typed["username"], form.get("password", ""),
+            services.settings.provider_timeout, email=typed["email"],
+        )
+    except ValidationFailed as exc:
+        return _step(request, flow, 422, form=typed, errors=field_errors(exc))
+    flow.save(request, credentials=services.box.seal(json.dumps(linked.credentials)), identity=linked.identity)
     return flow.page()
 
 
@@ -218,6 +250,8 @@ def decide(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep
     if form.get("decision") != "allow":
         flow.end(request)
         return redirect_with(flow.request.redirect_uri, error="access_denied", state=flow.request.state)
+    if "credentials" in flow.data:
+        return _allow_provider(request, flow, services)
     if not flow.data.get("verified"):
         return flow.page()  # nothing to allow yet
     with services.uow() as uow:
@@ -227,6 +261,27 @@ def decide(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep
         try:
             code = connect.allow_hosted(
                 uow, flow.app, flow.request, verification, flow.data["name"], utcnow(),
+                services.settings.authorization_code_ttl,
+            )
+        except ValidationFailed as exc:
+            raise PageError("This connection cannot be completed", str(exc)) from None
+        uow.commit()
+    flow.end(request)
+    return redirect_with(flow.request.redirect_uri, code=code, state=flow.request.state)
+
+
+def _allow_provider(request: Request, flow: Flow, services: ServicesDep) -> Response:
+    sealed = flow.data["credentials"]
+    try:
+        calendars = linking.calendars(flow.request.provider or "", json.loads(services.box.open(sealed)), services.settings.provider_timeout)
+    except ValidationFailed as exc:
+        flow.data.pop("credentials", None)
+        flow.save(request)
+        return _step(request, flow, 422, errors=field_errors(exc))
+    with services.uow() as uow:
+        try:
+            code = connect.allow_provider(
+                uow, flow.app, flow.request, flow.data["identity"], sealed, calendars, utcnow(),
                 services.settings.authorization_code_ttl,
             )
         except ValidationFailed as exc:

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 import httpx
-import pytest
 
 from calgate.domain import events, ids
 from calgate.domain.model import utcnow
@@ -22,11 +21,6 @@ def connect(calgate: Any, app: Any = None) -> Connected:
     connected.calendar_id = calendars[0]["calendar_id"]  # type: ignore[attr-defined]
     connected.profile_id = calendars[0]["profile_id"]  # type: ignore[attr-defined]
     return connected
-
-
-@pytest.fixture
-def person(calgate: Any) -> Connected:
-    return connect(calgate)
 
 
 def upsert(calgate: Any, person: Connected, event_id: str, start: Any, end: Any, calendar_id: str | None = None, client: Any = httpx, **fields: Any) -> None:

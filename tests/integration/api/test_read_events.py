@@ -10,7 +10,6 @@ from tests.integration.api._read_events import (
     day,
     delete,
     ok,
-    person,  # noqa: F401 (fixture)
     read,
     restrict_scope,
     uids,

@@ -3,7 +3,7 @@ and London (29 March, 25 October), with and without localized_times."""
 
 import pytest
 
-from tests.integration.api._read_events import ok, person, read, upsert  # noqa: F401 (fixture)
+from tests.integration.api._read_events import ok, read, upsert
 
 NY, LONDON = "America/New_York", "Europe/London"
 

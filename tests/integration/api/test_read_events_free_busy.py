@@ -5,7 +5,6 @@ tests/unit/domain/test_reads.py (no free_busy accounts can be connected yet)."""
 from tests.integration.api._read_events import (
     delete,
     ok,
-    person,  # noqa: F401 (fixture)
     read,
     set_participation,
     upsert,

@@ -9,7 +9,7 @@ import pycronofy
 import pycronofy.settings
 import pytest
 
-from tests.integration.api._read_events import connect, ok, person, read, upsert  # noqa: F401 (fixture)
+from tests.integration.api._read_events import connect, ok, read, upsert
 
 COUNT = 250
 WINDOW = {"tzid": "Etc/UTC", "from": "2026-12-01", "to": "2026-12-31", "include_managed": "true"}

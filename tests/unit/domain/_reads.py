@@ -69,12 +69,14 @@ def caller(mode: str = "no_calendar", grant_id: str = "grt_1", scope: str = "rea
 class _Events:
     items: list[model.Event]
 
-    def in_window(self, account_id, calendar_ids, ends_from, starts_before, include_deleted, updated_since):  # type: ignore[no-untyped-def]
+    def in_window(self, account_id, calendar_ids, ends_from, starts_before, include_deleted, updated_since, include_moved=False):  # type: ignore[no-untyped-def]
+        def within(start, end):  # type: ignore[no-untyped-def]
+            return start is not None and (ends_from is None or end >= ends_from) and (starts_before is None or start < starts_before)
+
         return [
             e for e in self.items
             if e.account_id == account_id and e.calendar_id in calendar_ids
-            and (ends_from is None or e.end_at >= ends_from)
-            and (starts_before is None or e.start_at < starts_before)
+            and (within(e.start_at, e.end_at) or include_moved and within(e.moved_from_start_at, e.moved_from_end_at))
             and (include_deleted or not e.deleted)
             and (updated_since is None or e.updated_at >= updated_since)
         ]
@@ -89,8 +91,20 @@ class _ByAccount:
 
 
 @dataclass
+class _BusyBlocks:
+    items: list[model.BusyBlock]
+
+    def in_window(self, account_id, calendar_ids, ends_from, starts_before):  # type: ignore[no-untyped-def]
+        return [
+            b for b in self.items
+            if b.account_id == account_id and b.calendar_id in calendar_ids and b.end_at > ends_from and b.start_at < starts_before
+        ]
+
+
+@dataclass
 class FakeUow:
-    """The three repositories a read touches, in memory, holding one live hosted calendar."""
+    """The repositories a read touches, in memory, holding one live hosted calendar (and no
+    busy blocks: those come from free_busy profiles, tested against real databases)."""
 
     events_list: list[model.Event] = field(default_factory=list)
     extra_calendars: list[str] = field(default_factory=list)
@@ -101,3 +115,4 @@ class FakeUow:
         self.profiles = _ByAccount([profile])
         self.calendars = _ByAccount(list(calendars))
         self.events = _Events(self.events_list)
+        self.busy_blocks = _BusyBlocks([])

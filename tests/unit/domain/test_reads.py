@@ -172,6 +172,19 @@ def test_deleted_modified_and_newer_than_the_snapshot():
     assert not _returns(event(**times_, created=NOW + dt.timedelta(seconds=1)), query(include_managed=True))
 
 
+def test_include_moved_also_finds_where_an_event_was_before_its_last_move():
+    moved = event(start="2026-05-01T10:00:00Z", end="2026-05-01T11:00:00Z", managed=False)
+    moved.move(at("2026-08-03T10:00:00Z"), at("2026-08-03T11:00:00Z"))
+    moved.start, moved.end = {"time": "2026-08-03T10:00:00Z", "tzid": "Etc/UTC"}, {"time": "2026-08-03T11:00:00Z", "tzid": "Etc/UTC"}
+    may = {"from": "2026-05-01", "to": "2026-05-02"}
+    assert not _returns(moved, query(**may))
+    assert _returns(moved, query(**may, include_moved=True))
+    assert _returns(moved, query(**{"from": "2026-08-03", "to": "2026-08-04"}))
+    unmoved = event(start="2026-05-01T10:00:00Z", end="2026-05-01T11:00:00Z", managed=False)
+    unmoved.move(unmoved.start_at, unmoved.end_at)  # the same times: not a move
+    assert unmoved.moved_from_start_at is None
+
+
 # --- free/busy ----------------------------------------------------------------------------------
 
 

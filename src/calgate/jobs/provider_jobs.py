@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Jobs that talk to calendar providers.
+
+    sync_profile     read a connected profile's calendars (``domain.sync``), then queue the
+                     next sync: after ``CALGATE_SYNC_INTERVAL``, or later after failures
+    provider_write   put or delete one managed event in the person's calendar (read_write)
+
+Provider I/O happens with no transaction open; each job reads what it needs in one short
+transaction and writes the outcome in another. A sync never fails as a job (the chain of syncs
+must not end): unreachable servers back off, refused credentials disconnect the profile. A
+write that cannot be made yet raises, so the job runner retries it with backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, ContextManager
+
+from calgate.domain import ical_resource, sync
+from calgate.domain.calendar_sources import (
+    CalendarSource,
+    RemoteCalendar,
+    SourceAuthFailed,
+    SourceConflict,
+    SourceUnavailable,
+    WrittenResource,
+)
+from calgate.domain.errors import NotFound
+from calgate.domain.model import utcnow
+from calgate.domain.ports import SecretBox
+from calgate.jobs.runner import Handler
+from calgate.store.unit_of_work import Database
+
+log = logging.getLogger(__name__)
+
+SourceOpener = Callable[[str, dict[str, Any], float], ContextManager[CalendarSource]]
+
+
+@dataclass
+class ProviderJobs:
+    db: Database
+    box: SecretBox
+    open_source: SourceOpener
+    interval: dt.timedelta
+    timeout: float
+
+    def handlers(self) -> dict[str, Handler]:
+        return {sync.SYNC_JOB: self.sync_profile, "provider_write": self.provider_write}
+
+    def _credentials(self, sealed: str) -> dict[str, Any]:
+        return dict(json.loads(self.box.open(sealed)))
+
+    def sync_profile(self, payload: dict[str, Any], job_id: str) -> None:
+        profile_id = payload["profile_id"]
+        with self.db.uow() as uow:
+            try:
+                plan = sync.plan(uow, profile_id)
+            except NotFound:
+                return  # revoked or gone: the chain of syncs ends here
+            profile = uow.profiles.get(profile_id)
+            assert profile is not None and profile.credentials_sealed is not None
+            if not profile.connected:
+                return  # waits for the person to relink
+            provider, credentials = profile.provider, self._credentials(profile.credentials_sealed)
+        now = utcnow()
+        try:
+            with self.open_source(provider, credentials, self.timeout) as source:
+                fetched = sync.fetch(source, plan, now)
+        except SourceAuthFailed as exc:
+            log.warning("sync of %s: credentials refused", profile_id)
+            with self.db.uow() as uow:
+                sync.disconnected(uow, profile_id, str(exc))
+                uow.commit()
+            return
+        except SourceUnavailable as exc:
+            log.warning("sync of %s failed: %s", profile_id, exc)
+            with self.db.uow() as uow:
+                delay = sync.failed(uow, profile_id, str(exc), self.interval, exc.retry_after)
+                self._next(uow, profile_id, now + delay, job_id)
+                uow.commit()
+            return
+        with self.db.uow() as uow:
+            try:
+                sync.apply(uow, fetched, now)
+            except NotFound:
+                return  # revoked while reading
+            self._next(uow, profile_id, now + self.interval, job_id)
+            uow.commit()
+
+    def _next(self, uow: Any, profile_id: str, at: dt.datetime, job_id: str) -> None:
+        profile = uow.profiles.get(profile_id)
+        if profile is not None and profile.revoked_at is None:
+            sync.request_sync(uow, profile, at, running_job_id=job_id)
+
+    def provider_write(self, payload: dict[str, Any], job_id: str) -> None:
+        with self.db.uow() as uow:
+            event = uow.events.get(payload["event_uid"])
+            calendar = uow.calendars.get(event.calendar_id) if event else None
+            profile = uow.profiles.get(calendar.profile_id) if calendar else None
+            if event is None or calendar is None or profile is None or profile.revoked_at is not None:
+                return  # nothing left to write to
+            if profile.credentials_sealed is None or calendar.remote_id is None:
+                return
+            provider, credentials = profile.provider, self._credentials(profile.credentials_sealed)
+            target = RemoteCalendar(remote_id=calendar.remote_id, name=calendar.name)
+            deleted, remote_id, etag = event.deleted, event.remote_id, event.etag
+            body = None if deleted else ical_resource.calendar_resource(event)
+        try:
+            with self.open_source(provider, credentials, self.timeout) as source:
+                if deleted:
+                    if remote_id is not None:
+                        _delete(source, remote_id, etag)
+                    written = None
+                else:
+                    assert body is not None
+                    written = _put(source, target, remote_id or f"{payload['event_uid']}.ics", body, etag)
+        except SourceAuthFailed as exc:
+            with self.db.uow() as uow:
+                sync.disconnected(uow, profile.id, str(exc))
+                uow.commit()
+            raise
+        with self.db.uow() as uow:
+            event = uow.events.get(payload["event_uid"])
+            if event is not None:
+                if written is None:
+                    event.etag = None
+                else:
+                    event.remote_id, event.etag = written.remote_id, written.etag
+                uow.commit()
+
+
+def _put(source: CalendarSource, calendar: RemoteCalendar, name: str, body: bytes, etag: str | None) -> WrittenResource:
+    """The application's event is calgate's to write: if the person's copy changed meanwhile
+    (or an earlier attempt already created it), replace it; if it vanished, create it again."""
+    try:
+        return source.put(calendar, name, body, etag)
+    except SourceConflict:
+        pass
+    try:
+        return source.put(calendar, name, body, "*")
+    except SourceConflict:
+        return source.put(calendar, name, body, None)
+
+
+def _delete(source: CalendarSource, remote_id: str, etag: str | None) -> None:
+    try:
+        source.delete(remote_id, etag)
+    except SourceConflict:
+        source.delete(remote_id, None)  # changed by the person meanwhile: it is still ours to delete

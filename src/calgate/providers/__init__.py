@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Provider adapters behind domain.calendar_sources.CalendarSource."""

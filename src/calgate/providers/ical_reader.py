@@ -1,0 +1,400 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Reading iCalendar (RFC 5545) as any provider holds it: a CalDAV calendar object resource,
+an .ics file, a CalDAV free-busy answer, turned into ``domain.calendar_sources`` values.
+
+- ``read_resource``: one resource's UID and its occurrences in a window, recurrences
+  expanded with ``recurring_ical_events`` (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides).
+- ``busy_blocks``: the same resource reduced to busy and tentative time, nothing else.
+- ``read_freebusy``: the busy time of a VFREEBUSY (a CalDAV free-busy-query answer).
+
+**Times.** Every datetime produced is aware UTC; ``EventTimeValue.time`` is a wire Time in UTC
+or, for all-day events, a Date (instants at midnight UTC, as calgate stores them); ``tzid``
+is the IANA zone the TZID means (``ical_times``). A missing DTEND is DTSTART + DURATION, one
+day for an all-day event, else zero length; an all-day event ending at or before its start
+lasts one day.
+
+**Recurrence ids.** An occurrence of a recurring resource (one with RRULE, RDATE or a
+RECURRENCE-ID) carries its original start as ``recurrence_id``: a UTC wire Time, or a Date
+for all-day series; a single event has None. Rules that repeat more often than hourly
+(FREQ=SECONDLY/MINUTELY, several BYMINUTE or BYSECOND values) are refused as unreadable:
+their expansion alone could stall a sync.
+
+**Busy-ness (one rule).** From each occurrence's own properties:
+
+- ``transparency`` is "transparent" for TRANSP:TRANSPARENT, else "opaque";
+- ``status`` is STATUS (CONFIRMED, TENTATIVE, CANCELLED → confirmed, tentative, cancelled;
+  absent or anything else → confirmed);
+- ``participation_status`` is the owner's answer: "accepted" when one of ``owner_emails``
+  is the ORGANIZER or none of them is an ATTENDEE; otherwise that ATTENDEE's PARTSTAT
+  (ACCEPTED, TENTATIVE, DECLINED → accepted, tentative, declined; NEEDS-ACTION, absent or
+  anything else → needs_action), the most committed one if several owner addresses are
+  invited.
+
+An occurrence is **free** (no busy block) when transparent, cancelled or declined;
+**tentative** when its status is tentative or the owner's answer is tentative or
+needs_action; **busy** otherwise. Zero-length occurrences block nothing. Blocks are clipped
+to the window. Vendor properties such as X-MICROSOFT-CDO-BUSYSTATUS are not read.
+
+**Privacy.** ``busy_blocks`` returns start, end and status only, and ``IcalError`` messages
+never quote the data (icalendar's own messages do, so they are not passed on).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import icalendar
+import recurring_ical_events
+
+from calgate.domain.calendar_sources import BusyBlock, EventTimeValue, RemoteOccurrence
+from calgate.providers import ical_times
+from calgate.providers.ical_times import ETC_UTC, UTC
+
+__all__ = ["IcalError", "busy_blocks", "read_freebusy", "read_resource"]
+
+_DAY = dt.timedelta(days=1)
+# Names that mean UTC, whatever their spelling; all are tzid Etc/UTC.
+_STATUSES = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
+_PARTSTATS = {"ACCEPTED": "accepted", "TENTATIVE": "tentative", "DECLINED": "declined", "NEEDS-ACTION": "needs_action"}
+_COMMITMENT = ("declined", "needs_action", "tentative", "accepted")  # weakest first
+_FBTYPES = {"BUSY": "busy", "BUSY-UNAVAILABLE": "busy", "BUSY-TENTATIVE": "tentative"}  # FREE: not busy
+_TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
+# What normalising a VEVENT records on it for its occurrences (recurring_ical_events copies
+# them along with the rest): the tzid labels of DTSTART and DTEND, and how far a
+# RANGE=THISANDFUTURE override moves the occurrences after it (seconds).
+_START_TZID, _END_TZID, _SHIFT = "X-CALGATE-START-TZID", "X-CALGATE-END-TZID", "X-CALGATE-SHIFT"
+
+
+class IcalError(ValueError):
+    """Data that is not a readable VCALENDAR with one UID. The message quotes none of it."""
+
+
+class _Hit(NamedTuple):
+    """One occurrence in the window, before it becomes a value."""
+
+    component: icalendar.Component  # the occurrence's VEVENT (a copy for recurrences)
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date
+    start_at: dt.datetime
+    end_at: dt.datetime
+
+
+def read_resource(
+    ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str]
+) -> tuple[str, list[RemoteOccurrence]]:
+    """(UID, occurrences within [start, end)) of one calendar object resource (recurrences expanded)."""
+    with _readable():
+        uid, recurring, hits = _expand(ical, start, end)
+        owners = _owners(owner_emails)
+        return uid, [_occurrence(uid, recurring, hit, owners) for hit in hits]
+
+
+def busy_blocks(ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str]) -> list[BusyBlock]:
+    """The busy/tentative time of one calendar object resource within [start, end); nothing else (free_busy fallback)."""
+    with _readable():
+        _, _, hits = _expand(ical, start, end)
+        owners = _owners(owner_emails)
+        statuses = [_busyness(hit.component, owners) for hit in hits]
+    blocks = []
+    for hit, status in zip(hits, statuses):
+        block_start, block_end = max(hit.start_at, start), min(hit.end_at, end)
+        if status is not None and block_start < block_end:
+            blocks.append(BusyBlock(start=block_start, end=block_end, status=status))
+    return blocks
+
+
+def read_freebusy(ical: bytes, start: dt.datetime, end: dt.datetime) -> list[BusyBlock]:
+    """BusyBlocks of a VFREEBUSY answer (CalDAV free-busy-query), clipped to [start, end)."""
+    _check_window(start, end)
+    calendar = _parse(ical)
+    blocks = []
+    for freebusy in calendar.walk("VFREEBUSY"):
+        for prop in _listed(freebusy.get("FREEBUSY")):
+            if isinstance(prop, icalendar.vBroken):
+                raise IcalError("a FREEBUSY value is not a period")
+            status = _FBTYPES.get(str(prop.params.get("FBTYPE", "BUSY")).strip().upper())
+            if status is None:
+                continue
+            period = getattr(prop, "dt", None)
+            if not isinstance(period, tuple) or len(period) != 2:
+                raise IcalError("a FREEBUSY value is not a period")
+            first, last = period
+            if not isinstance(first, dt.datetime) or not isinstance(last, (dt.datetime, dt.timedelta)):
+                raise IcalError("a FREEBUSY value is not a period of date-times")
+            block_start = ical_times.instant(first)
+            block_end = block_start + last if isinstance(last, dt.timedelta) else ical_times.instant(last)
+            block_start, block_end = max(block_start, start), min(block_end, end)
+            if block_start < block_end:
+                blocks.append(BusyBlock(start=block_start, end=block_end, status=status))
+    blocks.sort(key=lambda block: (block.start, block.end))
+    return blocks
+
+
+# --- reading one resource ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _readable() -> Iterator[None]:
+    """icalendar's error for an unparsable value quotes it: raise one that does not."""
+    try:
+        yield
+    except icalendar.BrokenCalendarProperty:
+        raise IcalError("a property of the event is not readable") from None
+
+
+def _expand(ical: bytes, start: dt.datetime, end: dt.datetime) -> tuple[str, bool, list[_Hit]]:
+    """The resource's UID, whether it is recurring, and its occurrences overlapping
+    [start, end) sorted by start."""
+    _check_window(start, end)
+    calendar = _parse(ical)
+    uid, vevents = _components(calendar)
+    if not vevents:
+        return uid, False, []
+    zones = {str(zone["TZID"]): zone for zone in calendar.walk("VTIMEZONE") if "TZID" in zone}
+    for vevent in vevents:
+        _normalize(vevent, zones)
+    recurring = any(name in vevent for vevent in vevents for name in ("RRULE", "RDATE", "RECURRENCE-ID"))
+    if len(vevents) == 1 and not recurring and "EXDATE" not in vevents[0]:
+        candidates: list[icalendar.Component] = vevents  # the common case, without the expander
+    else:
+        _check_rules(vevents)
+        try:
+            # A day either side, then the exact test below: whatever the expander makes of
+            # dates and floating times, nothing that overlaps in UTC is missed.
+            query = recurring_ical_events.of(calendar, keep_recurrence_attributes=False)
+            candidates = query.between(start - _DAY, end + _DAY)
+        except Exception:  # the expander raises many kinds on bad rules and values
+            raise IcalError("the recurrence of the event could not be expanded") from None
+    hits = []
+    for component in candidates:
+        first, last = _span(component)
+        start_at, end_at = ical_times.instant(first), ical_times.instant(last)
+        if start_at == end_at:
+            inside = start <= start_at < end
+        else:
+            inside = start_at < end and end_at > start
+        if inside:
+            hits.append(_Hit(component, first, last, start_at, end_at))
+    hits.sort(key=lambda hit: (hit.start_at, hit.end_at))
+    return uid, recurring, hits
+
+
+def _check_window(start: dt.datetime, end: dt.datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be aware datetimes")
+
+
+def _parse(ical: bytes) -> icalendar.Calendar:
+    try:
+        calendar = icalendar.Calendar.from_ical(ical)
+    except Exception:  # icalendar raises ValueError, and worse on some garbage; its messages quote the data
+        raise IcalError("not an iCalendar object") from None
+    if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
+        raise IcalError("not a VCALENDAR")
+    return calendar
+
+
+def _components(calendar: icalendar.Calendar) -> tuple[str, list[icalendar.Component]]:
+    """The one UID of the resource and its VEVENTs (none for a VTODO or VJOURNAL)."""
+    items = [c for c in calendar.subcomponents if c.name in ("VEVENT", "VTODO", "VJOURNAL")]
+    uids = {str(c.get("UID", "")).strip() for c in items}
+    if not items or "" in uids:
+        raise IcalError("the calendar has no component with a UID")
+    if len(uids) != 1:
+        raise IcalError(f"the calendar holds {len(uids)} UIDs, not one")
+    return uids.pop(), [c for c in items if c.name == "VEVENT"]
+
+
+def _normalize(vevent: icalendar.Component, zones: dict[str, icalendar.Component]) -> None:
+    """Give every date-time of ``vevent`` its real zone (see the module's Times), in place,
+    and record its tzid labels; raise IcalError for times that did not parse."""
+    for name in (_START_TZID, _END_TZID, _SHIFT):  # only ever calgate's own notes
+        vevent.pop(name, None)
+    labels = {}
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        prop = vevent.get(name)
+        if prop is None:
+            continue
+        value = None if isinstance(prop, (list, icalendar.vBroken)) else getattr(prop, "dt", None)
+        if not isinstance(value, dt.date):
+            raise IcalError(f"{name} of a VEVENT is not one date or date-time")
+        zone, label = ical_times.zone(prop.params.get("TZID"), zones)
+        prop.dt = ical_times.localize(value, zone)
+        labels[name] = label if isinstance(prop.dt, dt.datetime) else ETC_UTC
+    if "DTSTART" not in labels:
+        raise IcalError("a VEVENT has no DTSTART")
+    for name in ("EXDATE", "RDATE"):
+        for prop in _listed(vevent.get(name)):
+            if isinstance(prop, icalendar.vBroken) or not hasattr(prop, "dts"):
+                raise IcalError(f"{name} of a VEVENT is not a list of dates or date-times")
+            zone, _ = ical_times.zone(prop.params.get("TZID"), zones)
+            for item in prop.dts:
+                value = getattr(item, "dt", None)
+                if isinstance(value, tuple):  # a PERIOD: (start, end or duration)
+                    item.dt = tuple(v if isinstance(v, dt.timedelta) else ical_times.localize(v, zone) for v in value)
+                elif isinstance(value, dt.date):
+                    item.dt = ical_times.localize(value, zone)
+                else:
+                    raise IcalError(f"{name} of a VEVENT holds a value that is not a date or date-time")
+    vevent[_START_TZID] = labels["DTSTART"]
+    vevent[_END_TZID] = labels.get("DTEND", labels["DTSTART"])
+    recurrence_id = vevent.get("RECURRENCE-ID")
+    if recurrence_id is not None and str(recurrence_id.params.get("RANGE", "")).upper() == "THISANDFUTURE":
+        shift = ical_times.instant(vevent["DTSTART"].dt) - ical_times.instant(recurrence_id.dt)
+        vevent[_SHIFT] = str(int(shift.total_seconds()))
+
+
+def _check_rules(vevents: list[icalendar.Component]) -> None:
+    for vevent in vevents:
+        for rule in _listed(vevent.get("RRULE")):
+            if isinstance(rule, icalendar.vBroken) or not hasattr(rule, "get"):
+                raise IcalError("an RRULE is not a recurrence rule")
+            freq = {str(value).upper() for value in rule.get("FREQ", [])}
+            if freq & _TOO_FREQUENT or len(rule.get("BYMINUTE", [])) > 1 or len(rule.get("BYSECOND", [])) > 1:
+                raise IcalError("an RRULE repeats more often than hourly")
+
+
+def _span(component: icalendar.Component) -> tuple[dt.datetime | dt.date, dt.datetime | dt.date]:
+    """DTSTART and the end: DTEND, or DTSTART + DURATION, or the default length."""
+    start = component["DTSTART"].dt
+    if "DTEND" in component:
+        end = component["DTEND"].dt
+    elif "DURATION" in component:
+        duration = None if isinstance(component["DURATION"], icalendar.vBroken) else getattr(component["DURATION"], "dt", None)
+        if not isinstance(duration, dt.timedelta):
+            raise IcalError("DURATION of a VEVENT is not a duration")
+        if not isinstance(start, dt.datetime) and duration % _DAY:
+            start = dt.datetime.combine(start, dt.time(), UTC)  # a date and hours: from midnight UTC
+        end = start + duration
+    else:
+        end = start if isinstance(start, dt.datetime) else start + _DAY
+    if not isinstance(start, dt.datetime) and not isinstance(end, dt.datetime) and end <= start:
+        end = start + _DAY
+    if ical_times.instant(end) < ical_times.instant(start):
+        start, end = end, start
+    return start, end
+
+
+def _occurrence(uid: str, recurring: bool, hit: _Hit, owners: frozenset[str]) -> RemoteOccurrence:
+    component = hit.component
+    attendees = []
+    for email, name, partstat in _attendees(component):
+        person = {"email": email, "status": _PARTSTATS.get(partstat, "needs_action")}
+        if name:
+            person["display_name"] = name
+        attendees.append(person)
+    return RemoteOccurrence(
+        uid=uid,
+        recurrence_id=_recurrence_id(component) if recurring else None,
+        summary=_text(component, "SUMMARY") or "",
+        start=EventTimeValue(time=ical_times.wire(hit.start), tzid=str(component.get(_START_TZID, ETC_UTC))),
+        end=EventTimeValue(time=ical_times.wire(hit.end), tzid=str(component.get(_END_TZID, ETC_UTC))),
+        start_at=hit.start_at,
+        end_at=hit.end_at,
+        description=_text(component, "DESCRIPTION") or "",
+        location=_text(component, "LOCATION"),
+        url=_text(component, "URL"),
+        transparency=_transparency(component),
+        status=_status(component),
+        participation_status=_participation(component, owners),
+        attendees=attendees,
+        organizer_email=_organizer(component),
+    )
+
+
+def _recurrence_id(component: icalendar.Component) -> str | None:
+    """The occurrence's original start. The expander sets RECURRENCE-ID to the start of each
+    occurrence it makes and keeps an override's own; after a RANGE=THISANDFUTURE override,
+    the occurrences it moved started ``_SHIFT`` seconds earlier originally."""
+    prop = component.get("RECURRENCE-ID")
+    if prop is None:
+        return None
+    shift = component.get(_SHIFT)
+    original = prop.dt
+    if shift is not None:
+        original = ical_times.instant(component["DTSTART"].dt) - dt.timedelta(seconds=int(str(shift)))
+    return ical_times.wire(original)
+
+
+# --- busy-ness ---------------------------------------------------------------------------
+
+
+def _busyness(component: icalendar.Component, owners: frozenset[str]) -> str | None:
+    """The occurrence's busy block status: "busy", "tentative", or None when it is free (the
+    module's rule)."""
+    status = _status(component)
+    participation = _participation(component, owners)
+    if _transparency(component) == "transparent" or status == "cancelled" or participation == "declined":
+        return None
+    if status == "tentative" or participation in ("tentative", "needs_action"):
+        return "tentative"
+    return "busy"
+
+
+def _transparency(component: icalendar.Component) -> str:
+    return "transparent" if str(component.get("TRANSP", "")).strip().upper() == "TRANSPARENT" else "opaque"
+
+
+def _status(component: icalendar.Component) -> str:
+    return _STATUSES.get(str(component.get("STATUS", "")).strip().upper(), "confirmed")
+
+
+def _participation(component: icalendar.Component, owners: frozenset[str]) -> str:
+    if not owners or _organizer(component) in owners:
+        return "accepted"
+    answers = [_PARTSTATS.get(partstat, "needs_action") for email, _, partstat in _attendees(component) if email in owners]
+    return max(answers, key=_COMMITMENT.index) if answers else "accepted"
+
+
+def _owners(owner_emails: Iterable[str]) -> frozenset[str]:
+    return frozenset(_email(address) for address in owner_emails if address)
+
+
+# --- properties --------------------------------------------------------------------------
+
+
+def _attendees(component: icalendar.Component) -> list[tuple[str, str | None, str]]:
+    """(email, CN, PARTSTAT) of each ATTENDEE with an email address."""
+    people = []
+    for prop in _listed(component.get("ATTENDEE")):
+        email = _address(prop)
+        if email:
+            params = getattr(prop, "params", {})
+            name = str(params.get("CN", "")).strip() or None
+            people.append((email, name, str(params.get("PARTSTAT", "NEEDS-ACTION")).strip().upper()))
+    return people
+
+
+def _organizer(component: icalendar.Component) -> str | None:
+    props = _listed(component.get("ORGANIZER"))
+    return _address(props[0]) if props else None
+
+
+def _address(prop: Any) -> str | None:
+    """The email of a CAL-ADDRESS: a mailto: value, else its EMAIL parameter (iCloud writes
+    ``urn:uuid:`` values with EMAIL=); None when it has neither."""
+    value = str(prop).strip()
+    if value[:7].lower() == "mailto:":
+        return _email(value) or None
+    email = str(getattr(prop, "params", {}).get("EMAIL", "")).strip()
+    return _email(email) or None
+
+
+def _email(text: str) -> str:
+    text = text.strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:]
+    return text.strip().lower()
+
+
+def _text(component: icalendar.Component, name: str) -> str | None:
+    """The property's text; None when absent or empty (Google writes ``LOCATION:``)."""
+    props = _listed(component.get(name))
+    return (str(props[0]) or None) if props else None
+
+
+def _listed(value: Any) -> list[Any]:
+    return [] if value is None else value if isinstance(value, list) else [value]

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Linking a person's calendar account while they connect: check what they typed against the
+server itself before anything is kept, and say plainly what went wrong.
+
+Only network here, no database: the connect pages call ``link`` when the person submits the
+form, keep the sealed credentials in the flow, and call ``calendars`` again on Allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from calgate.domain.calendar_sources import RemoteCalendar, SourceAuthFailed, SourceError, SourceUnavailable
+from calgate.domain.developers import valid_email
+from calgate.domain.errors import ValidationFailed
+from calgate.providers.caldav import ICLOUD_URL, discover
+from calgate.providers.registry import CALDAV_PROVIDERS, open_source
+
+LINKABLE = CALDAV_PROVIDERS
+__all__ = ["ICLOUD_URL", "LINKABLE", "Linked", "calendars", "link"]
+
+
+@dataclass(frozen=True)
+class Linked:
+    identity: str  # the address the server vouches for (or the username)
+    credentials: dict[str, Any]  # what ``registry.open_source`` needs; sealed before it is kept
+    calendars: list[RemoteCalendar]
+
+
+def link(provider: str, address: str, username: str, password: str, timeout: float, email: str = "") -> Linked:
+    """``email``: where the person gets invitations, asked for only when neither the server nor
+    the username tells it (invitations are how free_busy and no_calendar writes reach people)."""
+    errors: dict[str, list[tuple[str, str]]] = {}
+    address = address.strip() or (ICLOUD_URL if provider == "apple" else "")
+    if not address:
+        errors["server_url"] = [("errors.required", "Enter your server's address, or your email address to look it up")]
+    if not username.strip():
+        errors["username"] = [("errors.required", "Enter your username")]
+    if not password:
+        errors["password"] = [("errors.required", "Enter the app-specific password")]
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with discover(address, username.strip(), password, provider_name=provider, timeout=timeout) as source:
+            identity = source.identity()
+            found = source.calendars()
+            server_url = source.server_url
+    except SourceAuthFailed:
+        raise ValidationFailed.single(
+            "password", "refused", "The server refused this username or password. Check both, and use an app-specific password."
+        ) from None
+    except SourceUnavailable as exc:
+        raise ValidationFailed.single("server_url", "unreachable", f"Could not reach a calendar server at {address}: {exc}") from None
+    except SourceError as exc:
+        raise ValidationFailed.single("server_url", "not_caldav", f"No calendars found at {address}: {exc}") from None
+    if not found:
+        raise ValidationFailed.single("server_url", "no_calendars", f"The server at {address} has no calendars for {username.strip()}")
+    if "@" not in identity:
+        identity = email.strip()
+        if not valid_email(identity):
+            raise ValidationFailed.single("email", "required", "Enter the email address where you get invitations")
+    return Linked(identity.lower(), {"server_url": server_url, "username": username.strip(), "password": password}, found)
+
+
+def calendars(provider: str, credentials: dict[str, Any], timeout: float) -> list[RemoteCalendar]:
+    """The calendars again, on Allow: the credentials must still work."""
+    try:
+        with open_source(provider, credentials, timeout) as source:
+            return source.calendars()
+    except SourceAuthFailed:
+        raise ValidationFailed.single("password", "refused", "The server no longer accepts this password; enter it again") from None
+    except SourceError as exc:
+        raise ValidationFailed.single("form", "unreachable", f"Could not reach your calendar server: {exc}") from None
