@@ -1,0 +1,1 @@
+"""In-process stand-ins for third-party APIs calgate talks to (tests only)."""
