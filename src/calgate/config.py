@@ -56,6 +56,19 @@ class Settings(BaseSettings):
         default=300, ge=5, description="Seconds between syncs of a connected calendar (CalDAV polls; no push)."
     )
     provider_timeout: float = Field(default=20.0, gt=0, description="Seconds calgate waits for a calendar provider.")
+    # Google and Microsoft: offered once their client id is set (see README, "Google and Microsoft").
+    google_client_id: str = Field(default="", description="OAuth client id calgate is registered as at Google.")
+    google_client_secret: SecretStr = Field(default=SecretStr(""), description="Its client secret.")
+    google_auth_url: str = Field(default="https://accounts.google.com/o/oauth2/v2/auth")
+    google_token_url: str = Field(default="https://oauth2.googleapis.com/token")
+    google_revoke_url: str = Field(default="https://oauth2.googleapis.com/revoke")
+    google_api_url: str = Field(default="https://www.googleapis.com/calendar/v3")
+    google_userinfo_url: str = Field(default="https://openidconnect.googleapis.com/v1/userinfo")
+    microsoft_client_id: str = Field(default="", description="Application (client) id of calgate's Entra app registration.")
+    microsoft_client_secret: SecretStr = Field(default=SecretStr(""), description="Its client secret.")
+    microsoft_tenant: str = Field(default="common", description="Tenant: common, organizations, consumers or a tenant id.")
+    microsoft_authority: str = Field(default="https://login.microsoftonline.com")
+    microsoft_graph_url: str = Field(default="https://graph.microsoft.com/v1.0")
     page_size: int = Field(
         default=100, ge=1, le=1000, description="Events or free/busy blocks per page of Read Events and Free/Busy."
     )

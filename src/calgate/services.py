@@ -18,7 +18,7 @@ from calgate.jobs.handlers import handlers
 from calgate.jobs.provider_jobs import ProviderJobs
 from calgate.jobs.runner import JobRunner
 from calgate.mail.senders import MailSender, make_sender
-from calgate.providers.registry import open_source
+from calgate.providers.registry import Providers
 from calgate.store.db import make_engine
 from calgate.store.unit_of_work import Database, SqlUnitOfWork
 
@@ -32,6 +32,7 @@ class Services:
     box: FernetBox
     mail: MailSender
     jobs: JobRunner
+    providers: Providers
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.uow()
@@ -55,10 +56,9 @@ def create_services(settings: Settings) -> Services:
     db = Database(make_engine(settings.database_url))
     mail = make_sender(settings.smtp_url, settings.mail_dir)
     box = FernetBox(settings.secret_key.get_secret_value(), settings.old_keys)
-    providers = ProviderJobs(
-        db, box, open_source, dt.timedelta(seconds=settings.sync_interval), settings.provider_timeout
-    )
-    runner = JobRunner(db, {**handlers(mail, settings.organizer_email, db, box), **providers.handlers()})
+    providers = Providers(settings)
+    provider_jobs = ProviderJobs(db, box, providers, dt.timedelta(seconds=settings.sync_interval))
+    runner = JobRunner(db, {**handlers(mail, settings.organizer_email, db, box), **provider_jobs.handlers()})
     db.on_commit(runner.wake)
     return Services(
         settings=settings,
@@ -66,4 +66,5 @@ def create_services(settings: Settings) -> Services:
         box=box,
         mail=mail,
         jobs=runner,
+        providers=providers,
     )

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 
 from calgate.domain import sync
-from calgate.domain.model import utcnow
+from calgate.domain.model import Job, utcnow
 from tests.support.api import Connected, token_request
 from tests.support.connect import authorize_params, csrf, redirect_params
 from tests.support.factories import AppCredentials
@@ -69,7 +69,13 @@ def sync_and_wait(server: LiveServer, account_id: str, timeout: float = 30) -> N
     """Ask for a sync and wait until it has run (every profile synced after the request)."""
     before = utcnow()
     sync_now(server, account_id)
-    eventually(lambda: all(t is not None and t >= before for t in synced_at(server, account_id)) or None, timeout)
+    try:
+        eventually(lambda: all(t is not None and t >= before for t in synced_at(server, account_id)) or None, timeout)
+    except AssertionError:
+        with server.services.uow() as uow:  # say what the queue looked like
+            jobs = [(j.kind, j.status, j.run_after, j.locked_until, j.last_error) for j in uow.session.query(Job)]
+            profiles = [(p.last_synced_at, p.sync_error, p.connected) for p in uow.profiles.of_account(account_id)]
+        raise AssertionError(f"no sync after {before}: jobs {jobs}, profiles {profiles}") from None
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 30) -> T:

@@ -39,6 +39,9 @@ class Accounts(Repository[model.Account], Protocol):
 
 class Profiles(Repository[model.Profile], Protocol):
     def of_account(self, account_id: str) -> list[model.Profile]: ...
+    def lock(self, profile_id: str) -> None:
+        """Serialise with other transactions locking the same profile, until commit."""
+        ...
 
 
 class Calendars(Repository[model.Calendar], Protocol):

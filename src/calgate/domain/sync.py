@@ -296,8 +296,11 @@ def _ordering_key(account_id: str) -> str:
 
 def request_sync(uow: UnitOfWork, profile: model.Profile, at: dt.datetime, *, running_job_id: str | None = None) -> None:
     """Make sure a sync of ``profile`` runs at ``at`` at the latest: bring a waiting one forward,
-    or queue one. (A new job behind a waiting one of the same profile would wait for it, since
-    one profile's syncs run in the order they were queued.)"""
+    or queue one. (A new job behind a waiting one of the same account would wait for it, since
+    one account's syncs run in the order they were queued.) Two callers at once (a request,
+    and a sync queueing its successor) take turns on the profile's row, so each sees the
+    other's job."""
+    uow.profiles.lock(profile.id)
     now = model.utcnow()
     waiting = [
         job

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, ContextManager
+from typing import Any
 
 from calgate.domain import ical_resource, sync
 from calgate.domain.calendar_sources import (
@@ -32,26 +32,30 @@ from calgate.domain.errors import NotFound
 from calgate.domain.model import utcnow
 from calgate.domain.ports import SecretBox
 from calgate.jobs.runner import Handler
+from calgate.providers.registry import Providers
 from calgate.store.unit_of_work import Database
 
 log = logging.getLogger(__name__)
-
-SourceOpener = Callable[[str, dict[str, Any], float], ContextManager[CalendarSource]]
-
 
 @dataclass
 class ProviderJobs:
     db: Database
     box: SecretBox
-    open_source: SourceOpener
+    providers: Providers
     interval: dt.timedelta
-    timeout: float
 
     def handlers(self) -> dict[str, Handler]:
         return {sync.SYNC_JOB: self.sync_profile, "provider_write": self.provider_write}
 
     def _credentials(self, sealed: str) -> dict[str, Any]:
         return dict(json.loads(self.box.open(sealed)))
+
+    def _keep_refreshed(self, uow: Any, profile_id: str, before: dict[str, Any], source: CalendarSource) -> None:
+        """An OAuth source may have refreshed its tokens: keep the new ones (sealed)."""
+        now = getattr(source, "credentials", None)
+        profile = uow.profiles.get(profile_id)
+        if now and now != before and profile is not None:
+            profile.credentials_sealed = self.box.seal(json.dumps(now))
 
     def sync_profile(self, payload: dict[str, Any], job_id: str) -> None:
         profile_id = payload["profile_id"]
@@ -67,7 +71,7 @@ class ProviderJobs:
             provider, credentials = profile.provider, self._credentials(profile.credentials_sealed)
         now = utcnow()
         try:
-            with self.open_source(provider, credentials, self.timeout) as source:
+            with self.providers.open(provider, credentials, plan.stores_event_details) as source:
                 fetched = sync.fetch(source, plan, now)
         except SourceAuthFailed as exc:
             log.warning("sync of %s: credentials refused", profile_id)
@@ -87,6 +91,7 @@ class ProviderJobs:
                 sync.apply(uow, fetched, now)
             except NotFound:
                 return  # revoked while reading
+            self._keep_refreshed(uow, profile_id, credentials, source)
             self._next(uow, profile_id, now + self.interval, job_id)
             uow.commit()
 
@@ -105,11 +110,12 @@ class ProviderJobs:
             if profile.credentials_sealed is None or calendar.remote_id is None:
                 return
             provider, credentials = profile.provider, self._credentials(profile.credentials_sealed)
+            details = profile.policy.stores_event_details
             target = RemoteCalendar(remote_id=calendar.remote_id, name=calendar.name)
             deleted, remote_id, etag = event.deleted, event.remote_id, event.etag
             body = None if deleted else ical_resource.calendar_resource(event)
         try:
-            with self.open_source(provider, credentials, self.timeout) as source:
+            with self.providers.open(provider, credentials, details) as source:
                 if deleted:
                     if remote_id is not None:
                         _delete(source, remote_id, etag)
@@ -129,7 +135,8 @@ class ProviderJobs:
                     event.etag = None
                 else:
                     event.remote_id, event.etag = written.remote_id, written.etag
-                uow.commit()
+            self._keep_refreshed(uow, profile.id, credentials, source)
+            uow.commit()
 
 
 def _put(source: CalendarSource, calendar: RemoteCalendar, name: str, body: bytes, etag: str | None) -> WrittenResource:

@@ -15,16 +15,15 @@ from calgate.domain.calendar_sources import RemoteCalendar, SourceAuthFailed, So
 from calgate.domain.developers import valid_email
 from calgate.domain.errors import ValidationFailed
 from calgate.providers.caldav import ICLOUD_URL, discover
-from calgate.providers.registry import CALDAV_PROVIDERS, open_source
+from calgate.providers.registry import CALDAV_PROVIDERS, Providers
 
-LINKABLE = CALDAV_PROVIDERS
-__all__ = ["ICLOUD_URL", "LINKABLE", "Linked", "calendars", "link"]
+__all__ = ["CALDAV_PROVIDERS", "ICLOUD_URL", "Linked", "calendars", "link", "link_oauth"]
 
 
 @dataclass(frozen=True)
 class Linked:
     identity: str  # the address the server vouches for (or the username)
-    credentials: dict[str, Any]  # what ``registry.open_source`` needs; sealed before it is kept
+    credentials: dict[str, Any]  # what ``Providers.open`` needs; sealed before it is kept
     calendars: list[RemoteCalendar]
 
 
@@ -63,10 +62,27 @@ def link(provider: str, address: str, username: str, password: str, timeout: flo
     return Linked(identity.lower(), {"server_url": server_url, "username": username.strip(), "password": password}, found)
 
 
-def calendars(provider: str, credentials: dict[str, Any], timeout: float) -> list[RemoteCalendar]:
+def link_oauth(
+    providers: Providers, provider: str, code: str, redirect_uri: str, verifier: str, stores_event_details: bool
+) -> Linked:
+    """The provider sent the person back with a code: exchange it, then ask who they are and
+    (where the mode may) which calendars they have."""
+    try:
+        credentials = providers.oauth[provider].exchange(code, redirect_uri, verifier, stores_event_details, providers.timeout)
+        with providers.open(provider, credentials, stores_event_details) as source:
+            identity, found = source.identity(), source.calendars()
+            credentials = getattr(source, "credentials", None) or credentials
+    except SourceAuthFailed:
+        raise ValidationFailed.single("form", "refused", "The provider did not grant access; try again") from None
+    except SourceError as exc:
+        raise ValidationFailed.single("form", "unreachable", f"Could not reach the provider: {exc}") from None
+    return Linked(identity.lower(), credentials, found)
+
+
+def calendars(providers: Providers, provider: str, credentials: dict[str, Any], stores_event_details: bool) -> list[RemoteCalendar]:
     """The calendars again, on Allow: the credentials must still work."""
     try:
-        with open_source(provider, credentials, timeout) as source:
+        with providers.open(provider, credentials, stores_event_details) as source:
             return source.calendars()
     except SourceAuthFailed:
         raise ValidationFailed.single("password", "refused", "The server no longer accepts this password; enter it again") from None

@@ -92,6 +92,10 @@ class Profiles(_Repository[model.Profile]):
     def of_account(self, account_id: str) -> list[model.Profile]:
         return self._where(model.Profile.account_id == account_id, order_by=model.Profile.created_at)
 
+    def lock(self, profile_id: str) -> None:
+        """Hold the profile's row until commit (PostgreSQL; SQLite serialises writers anyway)."""
+        self.session.execute(select(tables.profiles.c.id).where(tables.profiles.c.id == profile_id).with_for_update())
+
 
 class Calendars(_Repository[model.Calendar]):
     cls = model.Calendar
@@ -296,7 +300,12 @@ class Jobs(_Repository[model.Job]):
         return job
 
     def pending(self, kind: str, ordering_key: str) -> list[model.Job]:
-        return self._where(model.Job.kind == kind, model.Job.ordering_key == ordering_key, model.Job.status == "pending")
+        """Locked for update: a worker claiming one of them meanwhile finishes its claim first,
+        so the caller sees it as running rather than as still waiting."""
+        stmt = select(model.Job).where(
+            model.Job.kind == kind, model.Job.ordering_key == ordering_key, model.Job.status == "pending"
+        ).with_for_update()
+        return list(self.session.scalars(stmt))
 
     def troubled(self, application_ids: list[str], limit: int = 200) -> list[model.Job]:
         if not application_ids:

@@ -24,7 +24,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from calgate.api.deps import ServicesDep
+from calgate.api.deps import ServicesDep, get_services
 from calgate.providers import linking
 from calgate.domain import access_modes, connect
 from calgate.domain.errors import AuthorizeError, ValidationFailed
@@ -132,8 +132,11 @@ def _step(request: Request, flow: Flow, status: int = 200, **extra: Any) -> HTML
             providers = [(name, access_modes.PROVIDERS[name]) for name in policy.providers]
             return render(request, "connect/choose_provider.html", status, providers=providers, **common)
         label = access_modes.PROVIDERS[flow.request.provider]
-        if flow.request.provider not in linking.LINKABLE:
+        providers = get_services(request).providers
+        if flow.request.provider not in providers.offered:
             return render(request, "connect/provider_unavailable.html", 501, provider_label=label, **common)
+        if "credentials" not in flow.data and flow.request.provider in providers.oauth:
+            return render(request, "connect/provider_start.html", status, provider_label=label, **common)
         if "credentials" not in flow.data:
             apple = flow.request.provider == "apple"
             return render(
@@ -191,7 +194,7 @@ def back(request: Request, form: FormDep, flow: FlowDep) -> Response:
 def caldav_credentials(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep) -> Response:
     """Check the person's server, username and app password against the server itself, then
     keep them (sealed: the session cookie is only signed) for the consent step."""
-    if flow.policy is None or flow.policy.hosted or flow.request.provider not in linking.LINKABLE or "credentials" in flow.data:
+    if flow.policy is None or flow.policy.hosted or flow.request.provider not in linking.CALDAV_PROVIDERS or "credentials" in flow.data:
         return flow.page()
     typed = {"server_url": form.get("server_url", ""), "username": form.get("username", ""), "email": form.get("email", "")}
     try:
@@ -201,6 +204,54 @@ def caldav_credentials(request: Request, form: FormDep, flow: FlowDep, services:
         )
     except ValidationFailed as exc:
         return _step(request, flow, 422, form=typed, errors=field_errors(exc))
+    flow.save(request, credentials=services.box.seal(json.dumps(linked.credentials)), identity=linked.identity)
+    return flow.page()
+
+
+@router.post("/oauth/connect/{flow_id}/oauth-start")
+def oauth_start(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep) -> Response:
+    """Off to the provider's consent screen (authorization code with PKCE), asking only for
+    what the chosen access mode needs; ``provider_callback`` picks the flow up again by state."""
+    provider = services.providers.oauth.get(flow.request.provider or "")
+    if provider is None or flow.policy is None or flow.policy.hosted or "credentials" in flow.data:
+        return flow.page()
+    state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+    flow.save(request, provider_state=state, provider_verifier=verifier)
+    url = provider.authorization_url(_callback_url(services), state, verifier, flow.policy.stores_event_details, None)
+    return RedirectResponse(url, status_code=303)
+
+
+def _callback_url(services: ServicesDep) -> str:
+    return f"{services.settings.public_url}/oauth/provider/callback"
+
+
+@router.get("/oauth/provider/callback")
+def provider_callback(request: Request, services: ServicesDep) -> Response:
+    """Back from Google or Microsoft. A refusal there is a refusal here: the application hears
+    ``access_denied``. Otherwise the code becomes sealed credentials and the person sees our
+    consent screen."""
+    state = request.query_params.get("state", "")
+    match = next(((fid, data) for fid, data in _flows(request).items() if state and data.get("provider_state") == state), None)
+    if match is None:
+        raise EXPIRED
+    with services.uow() as uow:
+        app = uow.applications.by_client_id(match[1]["request"]["client_id"])
+    if app is None:
+        raise EXPIRED
+    flow = Flow(match[0], match[1], app)
+    verifier = flow.data.pop("provider_verifier", "")
+    flow.data.pop("provider_state", None)
+    code = request.query_params.get("code")
+    if not code or flow.policy is None:
+        flow.end(request)
+        return redirect_with(flow.request.redirect_uri, error="access_denied", state=flow.request.state)
+    try:
+        linked = linking.link_oauth(
+            services.providers, flow.request.provider or "", code, _callback_url(services), verifier, flow.policy.stores_event_details
+        )
+    except ValidationFailed as exc:
+        flow.save(request)
+        return _step(request, flow, 422, errors=field_errors(exc))
     flow.save(request, credentials=services.box.seal(json.dumps(linked.credentials)), identity=linked.identity)
     return flow.page()
 
@@ -273,7 +324,9 @@ def decide(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep
 def _allow_provider(request: Request, flow: Flow, services: ServicesDep) -> Response:
     sealed = flow.data["credentials"]
     try:
-        calendars = linking.calendars(flow.request.provider or "", json.loads(services.box.open(sealed)), services.settings.provider_timeout)
+        assert flow.policy is not None
+        credentials = json.loads(services.box.open(sealed))
+        calendars = linking.calendars(services.providers, flow.request.provider or "", credentials, flow.policy.stores_event_details)
     except ValidationFailed as exc:
         flow.data.pop("credentials", None)
         flow.save(request)

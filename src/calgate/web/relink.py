@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """``profile_relink_url``: when a provider stops accepting a profile's credentials, the person
-opens this page (the application shows them the link) and gives a new app-specific password.
+opens this page (the application shows them the link) and gives a new app-specific password
+(CalDAV, iCloud). For Google and Microsoft the page asks them to connect again from the
+application, which brings them back as the same account.
 
 The link names the profile by its id (96 random bits); the page shows only the profile's name
 and server, and accepts only credentials of that same account.
@@ -29,6 +31,12 @@ def _profile(services: ServicesDep, profile_id: str) -> tuple[Profile, dict[str,
         profile = uow.profiles.get(profile_id)
     if profile is None or profile.revoked_at is not None or profile.credentials_sealed is None:
         raise GONE
+    if profile.provider not in linking.CALDAV_PROVIDERS:
+        raise PageError(
+            "Connect again from the application",
+            f"{access_modes.PROVIDERS.get(profile.provider, profile.provider)} no longer accepts calgate's access to "
+            f"{profile.name}. Open the application and connect your calendar again; it comes back as the same account.",
+        )
     return profile, json.loads(services.box.open(profile.credentials_sealed))
 
 

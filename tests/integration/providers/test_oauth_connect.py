@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Google and Microsoft end to end through calgate's own connect flow, against the stand-ins: a
+deep link with access_mode and provider_name, the provider's consent screen, back to calgate's
+consent, the token exchange, the first sync, Read Events or Free/Busy, Availability, and in
+read_write the application's event written, updated and deleted at the provider. In free_busy
+the privacy test holds: the provider sent subjects and locations, and none reach the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from calgate.domain.model import Job, utcnow
+from calgate.store.tables import metadata
+from tests.conftest import BACKENDS
+from tests.standins.google import CLIENT_ID as GOOGLE_CLIENT, CLIENT_SECRET as GOOGLE_SECRET, Consent, GoogleStandin
+from tests.support.api import Connected, bearer, token_request
+from tests.support.caldav import eventually, sync_and_wait
+from tests.support.connect import authorize_params, csrf, redirect_params
+from tests.support.factories import make_application
+from tests.support.graph_standin import CLIENT_ID as GRAPH_CLIENT, CLIENT_SECRET as GRAPH_SECRET, GraphStandin
+from tests.support.server import LiveServer, database_url, make_settings
+
+DAY = dt.date.today() + dt.timedelta(days=5)
+UTC = dt.timezone.utc
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, tmp_path_factory, google_standin: GoogleStandin, graph_standin: GraphStandin) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """calgate with both providers configured, pointed at the stand-ins."""
+    directory = tmp_path_factory.mktemp(f"calgate-oauth-{request.param}")
+    with database_url(request.param, Path(directory)) as url:
+        settings = make_settings(
+            url, Path(directory),
+            google_client_id=GOOGLE_CLIENT, google_client_secret=GOOGLE_SECRET,
+            google_auth_url=google_standin.auth_url, google_token_url=f"{google_standin.url}/token",
+            google_revoke_url=f"{google_standin.url}/revoke", google_api_url=f"{google_standin.url}/calendar/v3",
+            google_userinfo_url=f"{google_standin.url}/oauth2/v3/userinfo",
+            microsoft_client_id=GRAPH_CLIENT, microsoft_client_secret=GRAPH_SECRET,
+            microsoft_authority=graph_standin.url, microsoft_graph_url=f"{graph_standin.url}/v1.0",
+        )
+        live = LiveServer(settings).start()
+        try:
+            yield live
+        finally:
+            live.stop()
+
+
+@pytest.fixture
+def calgate(server: LiveServer) -> LiveServer:
+    server.reset()
+    return server
+
+
+def connect(calgate: LiveServer, provider: str, access_mode: str) -> Connected:
+    app = make_application(calgate.services, features={"free_busy"})
+    with httpx.Client(base_url=calgate.url, follow_redirects=False, timeout=30) as browser:
+        start = browser.get("/oauth/authorize", params=authorize_params(app, access_mode=access_mode, provider_name=provider))
+        flow = start.headers["location"]
+        page = browser.get(flow)
+        assert page.status_code == 200 and "Continue to" in page.text, page.text
+        to_provider = browser.post(f"{flow}/oauth-start", data={"csrf_token": csrf(page.text)})
+        assert to_provider.status_code == 303
+        consented = httpx.get(to_provider.headers["location"], follow_redirects=False)  # the provider's consent screen
+        assert consented.status_code in (302, 303), consented.text
+        back = browser.get(consented.headers["location"])  # calgate's callback
+        assert back.status_code == 303, back.text
+        page = browser.get(flow)
+        assert "Allow" in page.text, page.text
+        result = redirect_params(browser.post(f"{flow}/decision", data={"csrf_token": csrf(page.text), "decision": "allow"}))
+    response = token_request(calgate, app, result["code"])
+    assert response.status_code == 200, response.text
+    return Connected(creds=app, email="", tokens=response.json())
+
+
+def free_hours(calgate: LiveServer, person: Connected) -> list[tuple[str, str]]:
+    body = {
+        "participants": [{"members": [{"sub": person.account_id}], "required": "all"}],
+        "required_duration": {"minutes": 60},
+        "query_periods": [{"start": f"{DAY}T08:00:00Z", "end": f"{DAY}T13:00:00Z"}],
+    }
+    response = httpx.post(f"{calgate.url}/v1/availability", json=body, headers=bearer(person.creds.client_secret))
+    assert response.status_code == 200, response.text
+    return [(p["start"][11:16], p["end"][11:16]) for p in response.json()["available_periods"]]
+
+
+def summaries(google: GoogleStandin, email: str) -> list[str]:
+    """What the person's Google calendar holds now (cancelled events are gone)."""
+    events = google.state.calendar(email, "primary").events.values()
+    return [e.get("summary", "") for e in events if e.get("status") != "cancelled"]
+
+
+def dump(calgate: LiveServer) -> str:
+    with calgate.services.db.engine.connect() as connection:
+        return "\n".join(repr(tuple(row)) for table in metadata.sorted_tables for row in connection.execute(select(table)))
+
+
+def test_google_read_write(calgate, google_standin):  # type: ignore[no-untyped-def]
+    email = f"ada-{secrets.token_hex(3)}@example.test"
+    google_standin.reset()
+    google_standin.add_user(email)
+    google_standin.consent = Consent(email=email)
+    google_standin.state.create(email, email, {
+        "summary": "Planning", "start": {"dateTime": f"{DAY}T09:00:00Z"}, "end": {"dateTime": f"{DAY}T10:00:00Z"},
+    })
+    person = connect(calgate, "google", "read_write")
+    sync_and_wait(calgate, person.account_id)
+    window = {"tzid": "Etc/UTC", "from": DAY.isoformat(), "to": (DAY + dt.timedelta(days=1)).isoformat()}
+    events = httpx.get(f"{calgate.url}/v1/events", params=window, headers=person.headers).json()["events"]
+    assert [e["summary"] for e in events] == ["Planning"]
+    assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
+
+    calendar_id = httpx.get(f"{calgate.url}/v1/calendars", headers=person.headers).json()["calendars"][0]["calendar_id"]
+    body = {"event_id": "b-1", "summary": "Interview", "start": f"{DAY}T11:00:00Z", "end": f"{DAY}T12:00:00Z", "tzid": "Etc/UTC"}
+    assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+    eventually(lambda: "Interview" in summaries(google_standin, email))
+    response = httpx.request("DELETE", f"{calgate.url}/v1/calendars/{calendar_id}/events", json={"event_id": "b-1"}, headers=person.headers)
+    assert response.status_code == 202
+    eventually(lambda: "Interview" not in summaries(google_standin, email))
+    assert google_standin.failures == []
+
+
+def test_graph_free_busy_keeps_no_detail(calgate, graph_standin):  # type: ignore[no-untyped-def]
+    marker = "zq" + secrets.token_hex(6)
+    email = f"bob-{secrets.token_hex(3)}@example.test"
+    graph_standin.reset()
+    user = graph_standin.add_user(email)
+    graph_standin.authorize_as = email
+    graph_standin.add_event(user, subject=f"Private {marker}", location=f"Room {marker}",
+                            start=dt.datetime.combine(DAY, dt.time(9), UTC), end=dt.datetime.combine(DAY, dt.time(10), UTC))
+    person = connect(calgate, "ms_graph", "free_busy")
+    assert person.tokens["access_mode"] == "free_busy"
+    sync_and_wait(calgate, person.account_id)
+    assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
+    assert graph_standin.details_sent > 0  # the provider did send them…
+    assert marker not in dump(calgate)  # …and none was kept
+    assert graph_standin.violations == []
+
+
+def test_google_free_busy_keeps_no_detail(calgate, google_standin):  # type: ignore[no-untyped-def]
+    marker = "zq" + secrets.token_hex(6)
+    email = f"cy-{secrets.token_hex(3)}@example.test"
+    google_standin.reset()
+    google_standin.add_user(email)
+    google_standin.consent = Consent(email=email)
+    google_standin.state.create(email, email, {
+        "summary": f"Private {marker}", "location": f"Room {marker}", "description": marker,
+        "start": {"dateTime": f"{DAY}T09:00:00Z"}, "end": {"dateTime": f"{DAY}T10:00:00Z"},
+    })
+    person = connect(calgate, "google", "free_busy")
+    sync_and_wait(calgate, person.account_id)
+    assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
+    assert marker not in dump(calgate)
+    assert "events.list" not in google_standin.calls  # the freebusy scope only: never asked for events
+    assert google_standin.failures == []
+
+
+def test_graph_read_write(calgate, graph_standin):  # type: ignore[no-untyped-def]
+    email = f"dee-{secrets.token_hex(3)}@example.test"
+    graph_standin.reset()
+    user = graph_standin.add_user(email)
+    graph_standin.authorize_as = email
+    graph_standin.add_event(user, subject="Planning", start=dt.datetime.combine(DAY, dt.time(9), UTC), end=dt.datetime.combine(DAY, dt.time(10), UTC))
+    person = connect(calgate, "ms_graph", "read_write")
+    sync_and_wait(calgate, person.account_id)
+    assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
+    calendar_id = httpx.get(f"{calgate.url}/v1/calendars", headers=person.headers).json()["calendars"][0]["calendar_id"]
+    body = {"event_id": "b-1", "summary": "Interview", "start": f"{DAY}T11:00:00Z", "end": f"{DAY}T12:00:00Z", "tzid": "Etc/UTC"}
+    assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+    eventually(lambda: "Interview" in [e.subject for e in user.events.values()])
+    response = httpx.request("DELETE", f"{calgate.url}/v1/calendars/{calendar_id}/events", json={"event_id": "b-1"}, headers=person.headers)
+    assert response.status_code == 202
+    eventually(lambda: "Interview" not in [e.subject for e in user.events.values()])
+    assert graph_standin.violations == []
+
+
+def test_writes_accepted_while_google_answers_429_and_503_all_arrive_once(calgate, google_standin):  # type: ignore[no-untyped-def]
+    email = f"eve-{secrets.token_hex(3)}@example.test"
+    google_standin.reset()
+    google_standin.add_user(email)
+    google_standin.consent = Consent(email=email)
+    person = connect(calgate, "google", "read_write")
+    sync_and_wait(calgate, person.account_id)
+    calendar_id = httpx.get(f"{calgate.url}/v1/calendars", headers=person.headers).json()["calendars"][0]["calendar_id"]
+    google_standin.fail_next("events.insert", 5, status=503, retry_after=0)  # more than one job attempt's tries
+    for n in range(3):
+        body = {"event_id": f"w-{n}", "summary": f"Write {n}", "start": f"{DAY}T1{n}:00:00Z", "end": f"{DAY}T1{n}:30:00Z"}
+        assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+    google_standin.fail_next("events.update", 2, status=429, retry_after=0)
+    body = {"event_id": "w-0", "summary": "Write 0 (moved)", "start": f"{DAY}T09:00:00Z", "end": f"{DAY}T09:30:00Z"}
+    assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+
+    def arrived() -> bool:
+        # the runner's backoff (30 s, 1 min …) passes at once when it is asked at a later "now"
+        later = utcnow() + dt.timedelta(hours=2)
+        for _ in range(10):  # bounded: at a later "now" the periodic sync is always due again
+            if not calgate.services.jobs.run_once(now=later):
+                break
+        return sorted(summaries(google_standin, email)) == ["Write 0 (moved)", "Write 1", "Write 2"]
+
+    eventually(arrived, timeout=60)
+    with calgate.services.uow() as uow:
+        writes = [j for j in uow.session.query(Job).filter_by(kind="provider_write")]
+    assert all(j.status == "done" for j in writes) and any(j.attempts > 1 for j in writes)  # some had to try again
+    assert google_standin.failures == []
