@@ -19,13 +19,15 @@ from sqlalchemy import select
 from calgate.domain.model import Job, utcnow
 from calgate.store.tables import metadata
 from tests.conftest import BACKENDS
-from tests.standins.google import CLIENT_ID as GOOGLE_CLIENT, CLIENT_SECRET as GOOGLE_SECRET, Consent, GoogleStandin
+from tests.standins.google import Consent, GoogleStandin
 from tests.support.api import Connected, bearer, token_request
-from tests.support.caldav import eventually, sync_and_wait
+from tests.support.caldav import eventually, sync_and_wait, sync_now
 from tests.support.connect import authorize_params, csrf, redirect_params
 from tests.support.factories import make_application
-from tests.support.graph_standin import CLIENT_ID as GRAPH_CLIENT, CLIENT_SECRET as GRAPH_SECRET, GraphStandin
-from tests.support.server import LiveServer, database_url, make_settings
+from tests.support.graph_standin import GraphStandin
+from tests.support.providers import calgate_with_providers
+from tests.support.server import LiveServer
+from tests.support.webhooks import Receiver
 
 DAY = dt.date.today() + dt.timedelta(days=5)
 UTC = dt.timezone.utc
@@ -34,22 +36,9 @@ UTC = dt.timezone.utc
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(request, tmp_path_factory, google_standin: GoogleStandin, graph_standin: GraphStandin) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """calgate with both providers configured, pointed at the stand-ins."""
-    directory = tmp_path_factory.mktemp(f"calgate-oauth-{request.param}")
-    with database_url(request.param, Path(directory)) as url:
-        settings = make_settings(
-            url, Path(directory),
-            google_client_id=GOOGLE_CLIENT, google_client_secret=GOOGLE_SECRET,
-            google_auth_url=google_standin.auth_url, google_token_url=f"{google_standin.url}/token",
-            google_revoke_url=f"{google_standin.url}/revoke", google_api_url=f"{google_standin.url}/calendar/v3",
-            google_userinfo_url=f"{google_standin.url}/oauth2/v3/userinfo",
-            microsoft_client_id=GRAPH_CLIENT, microsoft_client_secret=GRAPH_SECRET,
-            microsoft_authority=graph_standin.url, microsoft_graph_url=f"{graph_standin.url}/v1.0",
-        )
-        live = LiveServer(settings).start()
-        try:
-            yield live
-        finally:
-            live.stop()
+    directory = Path(tmp_path_factory.mktemp(f"calgate-oauth-{request.param}"))
+    with calgate_with_providers(request.param, directory, google_standin, graph_standin) as live:
+        yield live
 
 
 @pytest.fixture
@@ -209,3 +198,39 @@ def test_writes_accepted_while_google_answers_429_and_503_all_arrive_once(calgat
         writes = [j for j in uow.session.query(Job).filter_by(kind="provider_write")]
     assert all(j.status == "done" for j in writes) and any(j.attempts > 1 for j in writes)  # some had to try again
     assert google_standin.failures == []
+
+
+def test_declining_at_the_provider_reaches_the_application_as_access_denied(calgate, google_standin):  # type: ignore[no-untyped-def]
+    google_standin.reset()
+    google_standin.consent = Consent(decline=True)
+    app = make_application(calgate.services, features={"free_busy"})
+    params = authorize_params(app, access_mode="free_busy", provider_name="google")
+    with httpx.Client(base_url=calgate.url, follow_redirects=False, timeout=30) as browser:
+        flow = browser.get("/oauth/authorize", params=params).headers["location"]
+        page = browser.get(flow)
+        to_provider = browser.post(f"{flow}/oauth-start", data={"csrf_token": csrf(page.text)})
+        refused = httpx.get(to_provider.headers["location"], follow_redirects=False)
+        result = redirect_params(browser.get(refused.headers["location"]))
+    assert result == {"error": "access_denied", "state": params["state"]}
+
+
+def test_revoked_access_disconnects_the_profile_and_tells_the_channel(calgate, graph_standin):  # type: ignore[no-untyped-def]
+    email = f"fay-{secrets.token_hex(3)}@example.test"
+    graph_standin.reset()
+    graph_standin.add_user(email)
+    graph_standin.authorize_as = email
+    person = connect(calgate, "ms_graph", "read_write")
+    sync_and_wait(calgate, person.account_id)
+    receiver = Receiver().start()
+    try:
+        assert httpx.post(f"{calgate.url}/v1/channels", json={"callback_url": receiver.url}, headers=person.headers).status_code == 200
+        graph_standin.revoke_refresh_tokens()  # the person removed calgate's access at Microsoft
+        graph_standin.expire_access_tokens()
+        sync_now(calgate, person.account_id)
+        notices = receiver.wait_for(2)
+    finally:
+        receiver.stop()
+    assert [n.json["notification"]["type"] for n in notices] == ["verification", "profile_disconnected"]
+    profile = httpx.get(f"{calgate.url}/v1/profiles", headers=person.headers).json()["profiles"][0]
+    assert profile["profile_connected"] is False and profile["profile_relink_url"].endswith(profile["profile_id"])
+    assert "Connect again from the application" in httpx.get(profile["profile_relink_url"]).text
