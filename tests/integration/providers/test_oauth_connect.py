@@ -8,6 +8,7 @@ the privacy test holds: the provider sent subjects and locations, and none reach
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,13 +110,20 @@ def test_google_read_write(calgate, google_standin):  # type: ignore[no-untyped-
     body = {"event_id": "b-1", "summary": "Interview", "start": f"{DAY}T11:00:00Z", "end": f"{DAY}T12:00:00Z", "tzid": "Etc/UTC"}
     assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
     eventually(lambda: "Interview" in summaries(google_standin, email))
+    body["summary"] = "Interview (panel)"
+    assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+    eventually(lambda: summaries(google_standin, email).count("Interview (panel)") == 1 and "Interview" not in summaries(google_standin, email))
+    body["summary"] = "Interview"
+    assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+    eventually(lambda: "Interview" in summaries(google_standin, email))
     response = httpx.request("DELETE", f"{calgate.url}/v1/calendars/{calendar_id}/events", json={"event_id": "b-1"}, headers=person.headers)
     assert response.status_code == 202
     eventually(lambda: "Interview" not in summaries(google_standin, email))
     assert google_standin.failures == []
 
 
-def test_graph_free_busy_keeps_no_detail(calgate, graph_standin):  # type: ignore[no-untyped-def]
+def test_graph_free_busy_keeps_no_detail(calgate, graph_standin, caplog):  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
     marker = "zq" + secrets.token_hex(6)
     email = f"bob-{secrets.token_hex(3)}@example.test"
     graph_standin.reset()
@@ -129,10 +137,12 @@ def test_graph_free_busy_keeps_no_detail(calgate, graph_standin):  # type: ignor
     assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
     assert graph_standin.details_sent > 0  # the provider did send them…
     assert marker not in dump(calgate)  # …and none was kept
+    assert marker not in caplog.text
     assert graph_standin.violations == []
 
 
-def test_google_free_busy_keeps_no_detail(calgate, google_standin):  # type: ignore[no-untyped-def]
+def test_google_free_busy_keeps_no_detail(calgate, google_standin, caplog):  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
     marker = "zq" + secrets.token_hex(6)
     email = f"cy-{secrets.token_hex(3)}@example.test"
     google_standin.reset()
@@ -145,7 +155,7 @@ def test_google_free_busy_keeps_no_detail(calgate, google_standin):  # type: ign
     person = connect(calgate, "google", "free_busy")
     sync_and_wait(calgate, person.account_id)
     assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
-    assert marker not in dump(calgate)
+    assert marker not in dump(calgate) and marker not in caplog.text
     assert "events.list" not in google_standin.calls  # the freebusy scope only: never asked for events
     assert google_standin.failures == []
 
@@ -161,6 +171,12 @@ def test_graph_read_write(calgate, graph_standin):  # type: ignore[no-untyped-de
     assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
     calendar_id = httpx.get(f"{calgate.url}/v1/calendars", headers=person.headers).json()["calendars"][0]["calendar_id"]
     body = {"event_id": "b-1", "summary": "Interview", "start": f"{DAY}T11:00:00Z", "end": f"{DAY}T12:00:00Z", "tzid": "Etc/UTC"}
+    assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+    eventually(lambda: "Interview" in [e.subject for e in user.events.values()])
+    body["summary"] = "Interview (panel)"
+    assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
+    eventually(lambda: [e.subject for e in user.events.values()].count("Interview (panel)") == 1)
+    body["summary"] = "Interview"
     assert httpx.post(f"{calgate.url}/v1/calendars/{calendar_id}/events", json=body, headers=person.headers).status_code == 202
     eventually(lambda: "Interview" in [e.subject for e in user.events.values()])
     response = httpx.request("DELETE", f"{calgate.url}/v1/calendars/{calendar_id}/events", json={"event_id": "b-1"}, headers=person.headers)
