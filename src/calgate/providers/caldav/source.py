@@ -217,16 +217,7 @@ class CalDavSource:
         return {e.lower() for e in (self._email, self._username) if e and "@" in e}
 
 
-def discover(
-    address: str,
-    username: str,
-    password: str,
-    *,
-    provider_name: str | None = None,
-    timeout: float = 20.0,
-    transport: httpx.BaseTransport | None = None,
-) -> CalDavSource:
-    return CalDavSource.discover(address, username, password, provider_name=provider_name, timeout=timeout, transport=transport)
+discover = CalDavSource.discover
 
 
 def _accepts_events(entry: Entry) -> bool:
