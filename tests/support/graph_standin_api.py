@@ -110,7 +110,7 @@ async def delta(request: Request) -> Response:
     standin, user, refusal = gate(request, "delta", READ_WRITE)
     if refusal or user is None:
         return refusal or error(500, "generalException", "no user")
-    calendar_id = request.path_params["calendar_id"]
+    calendar_id = request.path_params.get("calendar_id") or user.default_calendar()
     if calendar_id not in user.calendars:
         return error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
     params = request.query_params
@@ -121,7 +121,8 @@ async def delta(request: Request) -> Response:
     if not asked.isdigit() or int(asked) < 1:
         standin.violation(f"Prefer: odata.maxpagesize={asked!r} is not a positive integer")
     size = int(asked) if asked.isdigit() and int(asked) > 0 else 100
-    base = f"{standin.url}/v1.0/me/calendars/{quote(calendar_id, safe='')}/calendarView/delta"
+    default_view = "calendar_id" not in request.path_params  # /me/calendarView/delta: the default calendar (v1.0)
+    base = f"{standin.url}/v1.0/me/calendarView/delta" if default_view else f"{standin.url}/v1.0/me/calendars/{quote(calendar_id, safe='')}/calendarView/delta"
     if "$skiptoken" in params:
         page = user.pages.pop(params["$skiptoken"], None)
         if page is None:
@@ -286,7 +287,7 @@ async def create_event(request: Request) -> Response:
     standin, user, refusal = gate(request, "create", READ_WRITE)
     if refusal or user is None:
         return refusal or error(500, "generalException", "no user")
-    calendar_id = request.path_params["calendar_id"]
+    calendar_id = request.path_params.get("calendar_id") or user.default_calendar()
     if calendar_id not in user.calendars:
         return error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
     fields = _event_fields(standin, await request.json(), creating=True)
@@ -346,6 +347,7 @@ def routes() -> list[Route]:
         Route("/v1.0/me", me, methods=["GET"]),
         Route("/v1.0/me/calendars", calendars, methods=["GET"]),
         Route("/v1.0/me/calendars/{calendar_id}/calendarView/delta", delta, methods=["GET"]),
+        Route("/v1.0/me/calendarView/delta", delta, methods=["GET"]),
         Route("/v1.0/me/calendar/getSchedule", get_schedule, methods=["POST"]),
         Route("/v1.0/me/calendars/{calendar_id}/events", create_event, methods=["POST"]),
         Route("/v1.0/me/events/{event_id}", update_event, methods=["PATCH"]),

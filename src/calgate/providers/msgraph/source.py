@@ -2,7 +2,8 @@
 """``CalendarSource`` for one Microsoft 365 / Outlook.com account over Microsoft Graph v1.0.
 
 - read_write (``Calendars.ReadWrite``): ``calendars`` lists ``/me/calendars``; ``changes``
-  reads ``/me/calendars/{id}/calendarView/delta`` over the window (a full read when
+  reads ``/me/calendarView/delta`` for the default calendar (as v1.0 documents) and
+  ``/me/calendars/{id}/calendarView/delta`` for the others, over the window (a full read when
   ``sync_state`` is None), following ``@odata.nextLink`` pages; ``sync_state`` is the
   ``@odata.deltaLink`` of the last page. A delta link the server no longer knows (410) is
   ``SyncTokenExpired``. ``put``/``delete`` write ``/me/calendars/{id}/events`` and
@@ -72,6 +73,7 @@ class GraphSource:
         self._timeout, self._transport, self._sleep = timeout, transport, sleep
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self._address: str | None = None
+        self._default_calendars: set[str] = set()  # learnt from calendars()
 
     def close(self) -> None:
         self._http.close()
@@ -100,6 +102,8 @@ class GraphSource:
         while url:
             data = self._json("GET", url)
             for item in data.get("value", []):
+                if item.get("isDefaultCalendar"):
+                    self._default_calendars.add(str(item["id"]))
                 color = item.get("hexColor") or None
                 found.append(RemoteCalendar(
                     remote_id=str(item["id"]), name=str(item.get("name") or "Calendar"),
@@ -113,10 +117,10 @@ class GraphSource:
         self._require_details("read events")
         if sync_state is not None and not sync_state.startswith(self.config.graph_base.rstrip("/") + "/"):
             raise SyncTokenExpired("The stored sync state does not fit this calendar")
-        url: str | None = sync_state or self.config.graph(
-            f"me/calendars/{quote(calendar.remote_id, safe='')}/calendarView/delta"
-            f"?startDateTime={_iso(start)}&endDateTime={_iso(end)}"
-        )
+        # v1.0 documents delta on the default calendar's view (/me/calendarView/delta); the
+        # per-calendar form serves the others (documented for beta; Exchange answers it).
+        view = "me/calendarView" if calendar.remote_id in self._default_calendars else f"me/calendars/{quote(calendar.remote_id, safe='')}/calendarView"
+        url: str | None = sync_state or self.config.graph(f"{view}/delta?startDateTime={_iso(start)}&endDateTime={_iso(end)}")
         changed: dict[str, RemoteResource] = {}
         removed: list[str] = []
         delta_link = None
