@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Developer sign-up and sign-in for the dashboard (argon2id password hashes)."""
+"""Developer sign-up, sign-in and sign-out for the dashboard (argon2id password hashes; a
+lockout after repeated wrong passwords; a session epoch that signing out moves on)."""
 
 from __future__ import annotations
+
+import datetime as dt
+import math
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,6 +16,8 @@ from calgate.domain.ports import UnitOfWork
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT = dt.timedelta(minutes=15)
 
 
 def normalize_email(email: str) -> str:
@@ -38,8 +44,16 @@ def sign_up(uow: UnitOfWork, email: str, password: str) -> model.Developer:
     return developer
 
 
-def sign_in(uow: UnitOfWork, email: str, password: str) -> model.Developer:
+def sign_in(uow: UnitOfWork, email: str, password: str, now: dt.datetime) -> model.Developer:
+    """The developer, when the password is right. ``MAX_FAILED_SIGN_INS`` wrong ones in a row
+    lock the account's sign-in for ``LOCKOUT`` (the right password included), so a password
+    cannot be guessed at speed; the count is kept even though the request fails."""
     developer = uow.developers.by_email(normalize_email(email))
+    if developer is not None and developer.locked_until is not None and developer.locked_until > now:
+        minutes = max(1, math.ceil((developer.locked_until - now).total_seconds() / 60))
+        raise ValidationFailed.single(
+            "password", "locked", f"Too many wrong passwords: try again in {minutes} minute{'s' if minutes > 1 else ''}"
+        )
     try:
         if developer is None:
             # Spend the same time as a real check so sign-in does not reveal who exists.
@@ -47,5 +61,18 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> model.Developer:
             raise VerificationError()
         _hasher.verify(developer.password_hash, password)
     except (VerificationError, InvalidHashError):
+        if developer is not None:
+            developer.failed_sign_ins += 1
+            if developer.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+                developer.failed_sign_ins, developer.locked_until = 0, now + LOCKOUT
+            uow.commit()
         raise ValidationFailed.single("password", "invalid", "Email or password is not right") from None
+    developer.failed_sign_ins, developer.locked_until = 0, None
     return developer
+
+
+def sign_out_everywhere(uow: UnitOfWork, developer_id: str) -> None:
+    """Every session cookie issued so far stops working, copies included."""
+    developer = uow.developers.get(developer_id)
+    if developer is not None:
+        developer.session_epoch += 1

@@ -25,6 +25,9 @@ class Developer:
     email: str
     password_hash: str
     created_at: dt.datetime = field(default_factory=utcnow)
+    session_epoch: int = 0  # sessions carry it; signing out moves it on, ending every copy of them
+    failed_sign_ins: int = 0  # wrong passwords in a row
+    locked_until: dt.datetime | None = None  # sign-in refused until then after too many
 
 
 @dataclass(eq=False)

@@ -64,6 +64,9 @@ developers = Table(
     Column("email", String(254), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
     _created(),
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
+    Column("failed_sign_ins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UTCDateTime()),
 )
 
 applications = Table(

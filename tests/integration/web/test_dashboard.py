@@ -6,9 +6,14 @@ Applications are in test_dashboard_apps.py, the mail outbox in test_dashboard_ou
 
 from __future__ import annotations
 
+import datetime as dt
+
+import httpx
 import pytest
 
 from calgate.domain import developers
+from calgate.domain.errors import ValidationFailed
+from calgate.domain.model import utcnow
 from tests.integration.web._dashboard import PASSWORD, Dashboard
 from tests.integration.web._pages import Page
 from tests.support.connect import csrf
@@ -109,6 +114,43 @@ def test_sign_in_and_sign_out(developer: Dashboard, visitor: Dashboard) -> None:
     assert response.headers["location"] == "/dashboard/sign-in"
     assert visitor.page("/dashboard/sign-in").testid("notice") == "You are signed out."
     assert visitor.http.get("/dashboard").status_code == 303
+
+
+def test_signing_out_ends_every_copy_of_the_session(calgate: LiveServer, developer: Dashboard) -> None:
+    with httpx.Client(base_url=calgate.url, follow_redirects=False, cookies=dict(developer.http.cookies)) as copy:
+        assert copy.get("/dashboard").status_code == 200  # a copied cookie works while signed in
+        developer.submit("/dashboard", "/dashboard/sign-out")
+        assert copy.get("/dashboard").status_code == 303  # and not after signing out
+
+
+def test_repeated_wrong_passwords_lock_sign_in(developer: Dashboard, visitor: Dashboard) -> None:
+    for _ in range(developers.MAX_FAILED_SIGN_INS):
+        assert visitor.submit("/dashboard/sign-in", email=developer.email, password="guess").status_code == 422
+    response = visitor.submit("/dashboard/sign-in", email=developer.email, password=PASSWORD)
+    assert response.status_code == 422
+    assert Page(response.text).alerts() == ["Too many wrong passwords: try again in 15 minutes"]
+    assert visitor.http.get("/dashboard").status_code == 303
+
+
+def test_the_lock_ends_and_a_right_password_resets_the_count(services) -> None:  # type: ignore[no-untyped-def]
+    now = utcnow()
+    with services.uow() as uow:
+        developers.sign_up(uow, "lock@example.com", PASSWORD)
+        uow.commit()
+    for _ in range(developers.MAX_FAILED_SIGN_INS):
+        with services.uow() as uow, pytest.raises(ValidationFailed):
+            developers.sign_in(uow, "lock@example.com", "guess", now)
+    with services.uow() as uow, pytest.raises(ValidationFailed) as locked:
+        developers.sign_in(uow, "lock@example.com", PASSWORD, now + dt.timedelta(minutes=14))
+    assert locked.value.errors["password"][0][0] == "errors.locked"
+    with services.uow() as uow:
+        developers.sign_in(uow, "lock@example.com", PASSWORD, now + developers.LOCKOUT)
+        uow.commit()
+    with services.uow() as uow:  # four wrong ones after a right one do not lock
+        for _ in range(developers.MAX_FAILED_SIGN_INS - 1):
+            with pytest.raises(ValidationFailed):
+                developers.sign_in(uow, "lock@example.com", "guess", now + developers.LOCKOUT)
+        assert developers.sign_in(uow, "lock@example.com", PASSWORD, now + developers.LOCKOUT).email == "lock@example.com"
 
 
 def test_sign_in_starts_a_fresh_session(developer: Dashboard, visitor: Dashboard) -> None:

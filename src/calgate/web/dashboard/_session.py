@@ -23,8 +23,10 @@ def current_developer(request: Request, services: ServicesDep) -> Developer | No
         return None
     with services.uow() as uow:
         developer = uow.developers.get(str(developer_id))
-    if developer is None:  # the account is gone: treat the session as signed out
+    if developer is None or request.session.get("epoch") != developer.session_epoch:
+        # the account is gone, or the developer signed out since (this may be a copied cookie)
         request.session.pop("developer_id", None)
+        return None
     return developer
 
 
@@ -36,6 +38,7 @@ def start_session(request: Request, developer: Developer) -> None:
     its CSRF token) is never promoted (session fixation)."""
     request.session.clear()
     request.session["developer_id"] = developer.id
+    request.session["epoch"] = developer.session_epoch
 
 
 def redirect(path: str) -> RedirectResponse:

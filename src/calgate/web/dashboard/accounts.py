@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from calgate.api.deps import ServicesDep
 from calgate.domain import developers
 from calgate.domain.errors import ValidationFailed
+from calgate.domain.model import utcnow
 from calgate.web.pages import FormDep
 from calgate.web.dashboard._session import (
     HOME,
@@ -67,7 +68,8 @@ def sign_in_page(request: Request, developer: DeveloperDep) -> Response:
 def sign_in(request: Request, form: FormDep, services: ServicesDep) -> Response:
     try:
         with services.uow() as uow:
-            developer = developers.sign_in(uow, form.get("email", ""), form.get("password", ""))
+            developer = developers.sign_in(uow, form.get("email", ""), form.get("password", ""), utcnow())
+            uow.commit()
     except ValidationFailed as exc:
         return page(request, "sign_in.html", None, status=422, form=_typed(form), errors=field_errors(exc))
     start_session(request, developer)
@@ -75,7 +77,11 @@ def sign_in(request: Request, form: FormDep, services: ServicesDep) -> Response:
 
 
 @router.post("/dashboard/sign-out")
-def sign_out(request: Request, _: FormDep) -> Response:
+def sign_out(request: Request, _: FormDep, developer: DeveloperDep, services: ServicesDep) -> Response:
+    if developer is not None:
+        with services.uow() as uow:
+            developers.sign_out_everywhere(uow, developer.id)
+            uow.commit()
     request.session.clear()
     notify(request, "You are signed out.")
     return to_sign_in()
