@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Run queued jobs: claim one, run its handler, record the outcome. Retries back off
 exponentially (30 s, 1 min, 2 min … capped at 1 h) until ``max_attempts``; then the job is
-``failed`` and stays visible. A job whose worker died is claimed again when its lease ends."""
+``failed`` and stays visible. A handler that raises ``PermanentFailure`` (retrying cannot help:
+a mail server's 5xx, say) fails the job at once. A job whose worker died is claimed again when
+its lease ends."""
 
 from __future__ import annotations
 
@@ -17,6 +19,10 @@ from calgate.store.unit_of_work import Database
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], str], None]  # (payload, job id)
+
+
+class PermanentFailure(Exception):
+    """The job cannot succeed by trying again; it fails now, visibly, with this message."""
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -43,6 +49,7 @@ class JobRunner:
             uow.commit()
             job_id, kind, payload, attempts = job.id, job.kind, dict(job.payload), job.attempts
         error: str | None = None
+        final = False
         try:
             handler = self.handlers.get(kind)
             if handler is None:
@@ -50,7 +57,8 @@ class JobRunner:
             handler(payload, job_id)
         except Exception as exc:  # any failure is recorded and retried, never lost
             error = f"{type(exc).__name__}: {exc}"
-            log.warning("job %s (%s) attempt %d failed: %s", job_id, kind, attempts, error)
+            final = isinstance(exc, PermanentFailure)
+            log.warning("job %s (%s) attempt %d failed%s: %s", job_id, kind, attempts, " for good" if final else "", error)
         with self.db.uow() as uow:
             job = uow.jobs.get(job_id)
             assert job is not None
@@ -60,7 +68,7 @@ class JobRunner:
                 job.status, job.finished_at, job.last_error = "done", finished, None
             else:
                 job.last_error = error
-                if attempts >= self.max_attempts:
+                if final or attempts >= self.max_attempts:
                     job.status, job.finished_at = "failed", finished
                 else:
                     job.run_after = finished + backoff(attempts)

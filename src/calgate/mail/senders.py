@@ -16,10 +16,13 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from calgate.jobs.runner import PermanentFailure
+
 
 class MailSender(Protocol):
     def send(self, message: EmailMessage) -> None:
-        """Deliver ``message`` or raise; the job queue retries on any exception."""
+        """Deliver ``message`` or raise; the job queue retries on any exception but
+        ``PermanentFailure``."""
 
 
 class MailDirSender:
@@ -63,6 +66,20 @@ class SmtpSender:
             pool.submit(asyncio.run, self._send(message)).result()
 
     async def _send(self, message: EmailMessage) -> None:
+        """A 5xx answer (the server refuses this message or every recipient for good) is a
+        ``PermanentFailure``; a 4xx, a timeout or no answer is worth another try."""
+        try:
+            await self._deliver(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            if all(500 <= r.code < 600 for r in exc.recipients):
+                raise PermanentFailure(f"the mail server refused every recipient: {exc.recipients[0].code} {exc.recipients[0].message}") from exc
+            raise
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:
+                raise PermanentFailure(f"the mail server refused the message: {exc.code} {exc.message}") from exc
+            raise
+
+    async def _deliver(self, message: EmailMessage) -> None:
         tls = self.implicit_tls or self.starttls
         await aiosmtplib.send(
             message,

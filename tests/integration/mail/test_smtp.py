@@ -109,3 +109,32 @@ def test_smtp_url_must_name_smtp():
         "p:ss",
         True,
     )
+
+
+class Refusing:
+    """An SMTP server that refuses every recipient, with a permanent (5xx) or transient (4xx) answer."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's hook name)
+        return self.answer
+
+
+@pytest.mark.parametrize(("answer", "final"), [("550 5.1.1 No such mailbox", True), ("451 4.3.0 Try again later", False)])
+def test_a_permanent_refusal_fails_the_job_at_once_and_a_transient_one_is_retried(services, tmp_path, answer, final):
+    controller = Controller(Refusing(answer), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        smtp = _mail_services(services, tmp_path, f"smtp://127.0.0.1:{controller.port}")
+        with smtp.uow() as uow:
+            job = uow.jobs.enqueue("send_mail", {"to": "gone@example.com", "subject": "Hi", "text": "Hello"})
+            uow.commit()
+        assert smtp.jobs.run_once()
+        with smtp.uow() as uow:
+            after = uow.jobs.get(job.id)
+        assert after.attempts == 1 and answer.split()[0] in after.last_error
+        assert after.status == ("failed" if final else "pending")
+        smtp.db.dispose()
+    finally:
+        controller.stop()
