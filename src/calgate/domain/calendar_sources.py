@@ -62,7 +62,6 @@ class RemoteCalendar:
     color: str | None = None
     readonly: bool = False
     supports_sync: bool = False  # RFC 6578 sync-collection
-    supports_free_busy: bool = False  # RFC 4791 free-busy-query (or the provider's own)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from calgate.domain import model
 from calgate.domain.errors import NotFound
 from calgate.domain.ports import UnitOfWork
 
-MAIL_KINDS = ("send_mail", "send_invite", "push_notification", "provider_write")
+DELIVERY_KINDS = ("send_mail", "send_invite", "push_notification", "provider_write")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def troubled(uow: UnitOfWork, developer_id: str) -> list[Delivery]:
     apps = {a.id: a.name for a in uow.applications.of_developer(developer_id)}
     rows = []
     for job in uow.jobs.troubled(list(apps)):
-        if job.kind not in MAIL_KINDS:
+        if job.kind not in DELIVERY_KINDS:
             continue
         recipient, what = _describe(job)
         failed = job.status == "failed"
@@ -79,7 +79,7 @@ def retry_now(uow: UnitOfWork, developer_id: str, job_id: str, now: dt.datetime)
     the cause remains). A job a worker holds right now is left to that worker."""
     own = {a.id for a in uow.applications.of_developer(developer_id)}
     job = uow.jobs.get(job_id)
-    if job is None or job.kind not in MAIL_KINDS or job.payload.get("application_id") not in own:
+    if job is None or job.kind not in DELIVERY_KINDS or job.payload.get("application_id") not in own:
         raise NotFound("delivery")
     if job.status == "done" or (job.locked_until is not None and job.locked_until > now):
         return job

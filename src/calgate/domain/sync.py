@@ -83,12 +83,6 @@ class Fetched:
     tokens: dict[str, SyncState] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Applied:
-    changed_calendar_ids: list[str]
-    first_sync: bool
-
-
 def plan(uow: UnitOfWork, profile_id: str) -> Plan:
     profile = uow.profiles.get(profile_id)
     if profile is None or profile.revoked_at is not None or profile.credentials_sealed is None:
@@ -128,7 +122,7 @@ def _changes(
     return changes, SyncState(changes.sync_state, now)
 
 
-def apply(uow: UnitOfWork, fetched: Fetched, now: dt.datetime) -> Applied:
+def apply(uow: UnitOfWork, fetched: Fetched, now: dt.datetime) -> None:
     profile = uow.profiles.get(fetched.plan.profile_id)
     if profile is None or profile.revoked_at is not None:
         raise NotFound("profile")
@@ -153,7 +147,6 @@ def apply(uow: UnitOfWork, fetched: Fetched, now: dt.datetime) -> Applied:
         channels.notify_profile(uow, profile.account_id, "profile_initial_sync_completed")
     elif changed:
         channels.notify_change(uow, profile.account_id, changed, now, managed_by=managed_by - {""})
-    return Applied(changed, first)
 
 
 def _has_content(changes: Changes) -> bool:

@@ -85,6 +85,6 @@ def calendars(providers: Providers, provider: str, credentials: dict[str, Any], 
         with providers.open(provider, credentials, stores_event_details) as source:
             return source.calendars()
     except SourceAuthFailed:
-        raise ValidationFailed.single("password", "refused", "The server no longer accepts this password; enter it again") from None
+        raise ValidationFailed.single("form", "refused", "Your calendar no longer accepts calgate's access; connect again") from None
     except SourceError as exc:
-        raise ValidationFailed.single("form", "unreachable", f"Could not reach your calendar server: {exc}") from None
+        raise ValidationFailed.single("form", "unreachable", f"Could not reach your calendar: {exc}") from None

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.support.api import bearer
-from tests.support.caldav import connect_caldav, eventually, open_credentials_form, sync_and_wait, sync_now
+from tests.support.caldav import connect_caldav, open_credentials_form
+from tests.support.syncing import eventually, sync_and_wait, sync_now
 from tests.support.connect import csrf
 from tests.support.factories import make_application
 from tests.support.radicale import Radicale, RadicaleUser

@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from calgate.store.tables import metadata
 from tests.support.api import bearer
-from tests.support.caldav import connect_caldav, eventually, sync_and_wait
+from tests.support.caldav import connect_caldav
+from tests.support.syncing import eventually, sync_and_wait
 from tests.support.factories import make_application
 from tests.support.mail import mail_to
 from tests.support.webhooks import Receiver

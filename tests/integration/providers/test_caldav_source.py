@@ -22,7 +22,7 @@ from calgate.domain.calendar_sources import (
     SyncTokenExpired,
 )
 from calgate.providers.caldav import ICLOUD_URL, CalDavSource, discover
-from calgate.providers.caldav.client import retry_after
+from calgate.providers.http import retry_after
 from calgate.providers.caldav.discovery import candidates
 from tests.support.radicale import Radicale, RadicaleUser, free_port
 
@@ -221,7 +221,7 @@ def test_calendars_lists_event_calendars_with_name_color_and_sync(radicale, user
     assert (found[home].name, found[home].color) == ("Home", "#00AA00")
     assert (found[plain].name, found[plain].color) == (f"{user.username}/plain", None)  # Radicale names it by its path
     for calendar in found.values():
-        assert calendar.supports_sync and calendar.supports_free_busy and not calendar.readonly
+        assert calendar.supports_sync and not calendar.readonly
 
 
 # changes

@@ -177,7 +177,7 @@ def test_calendars_in_read_write_mode(google: GoogleStandin) -> None:
 def test_calendars_in_free_busy_mode_are_the_primary_only(google: GoogleStandin) -> None:
     google.state.add_calendar(USER, "team@group.calendar.google.com", "Team")
     source = connect(google, read_write=False)
-    assert source.calendars() == [RemoteCalendar(remote_id=USER, name=USER, supports_free_busy=True)]
+    assert source.calendars() == [RemoteCalendar(remote_id=USER, name=USER)]
     assert "calendarList.list" not in google.calls
 
 

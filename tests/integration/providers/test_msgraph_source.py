@@ -153,7 +153,7 @@ def test_calendars_in_read_write_mode(graph: GraphStandin, config: GraphConfig, 
 
 def test_calendars_in_free_busy_mode_are_the_own_schedule(graph: GraphStandin, config: GraphConfig, ada: GraphUser) -> None:
     found = source(graph, config, details=False).calendars()
-    assert found == [RemoteCalendar(ADA, ADA, readonly=True, supports_free_busy=True)]
+    assert found == [RemoteCalendar(ADA, ADA, readonly=True)]
     assert {r[2] for r in graph.requests} == {"me"}
 
 

@@ -22,7 +22,7 @@ from calgate.store.tables import metadata
 from tests.conftest import BACKENDS
 from tests.standins.google import Consent, GoogleStandin
 from tests.support.api import Connected, bearer, token_request
-from tests.support.caldav import eventually, sync_and_wait, sync_now
+from tests.support.syncing import eventually, sync_and_wait, sync_now
 from tests.support.connect import authorize_params, csrf, redirect_params
 from tests.support.factories import make_application
 from tests.support.graph_standin import GraphStandin

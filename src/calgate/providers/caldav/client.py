@@ -16,8 +16,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -32,6 +30,7 @@ from calgate.domain.calendar_sources import (
     SourceNotFound,
     SourceUnavailable,
 )
+from calgate.providers.http import retry_after
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
@@ -119,21 +118,6 @@ def parse_multistatus(response: httpx.Response) -> Multistatus:
 def _status(line: str | None) -> int | None:
     parts = (line or "").split()
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-
-
-def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def raise_for_status(response: httpx.Response) -> None:

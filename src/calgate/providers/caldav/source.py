@@ -144,7 +144,6 @@ class CalDavSource:
                     color=_color(entry.text(CALENDAR_COLOR)),
                     readonly=dav("current-user-privilege-set") in entry.props and not privileges & WRITE_PRIVILEGES,
                     supports_sync=dav("sync-collection") in reports,
-                    supports_free_busy=True,
                 )
             )
         return found

@@ -31,7 +31,7 @@ from calgate.domain.calendar_sources import (
     SourceNotFound,
     SourceUnavailable,
 )
-from calgate.providers.caldav.client import retry_after
+from calgate.providers.http import retry_after
 from calgate.providers.google import oauth
 from calgate.providers.google.config import GoogleConfig
 

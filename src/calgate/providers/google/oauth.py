@@ -15,15 +15,14 @@ domain's: ``invalid_grant`` (a code used twice, a revoked or expired refresh tok
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import secrets
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from calgate.domain.authorization import pkce_challenge
 from calgate.domain.calendar_sources import SourceAuthFailed, SourceError, SourceUnavailable
 from calgate.providers.google.config import GoogleConfig
 
@@ -41,11 +40,7 @@ def scopes_for(stores_event_details: bool) -> list[str]:
 def pkce_pair() -> tuple[str, str]:
     """(code_verifier, code_challenge) for S256."""
     verifier = secrets.token_urlsafe(48)
-    return verifier, _challenge(verifier)
-
-
-def _challenge(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
+    return verifier, pkce_challenge(verifier)
 
 
 def authorization_url(

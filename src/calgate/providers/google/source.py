@@ -101,7 +101,7 @@ class GoogleSource:
     def calendars(self) -> list[RemoteCalendar]:
         if not self.stores_event_details:
             email = self._email or self.identity()
-            return [RemoteCalendar(remote_id=email, name=email, supports_free_busy=True)]
+            return [RemoteCalendar(remote_id=email, name=email)]
         found = []
         pages = self._raw_pages(self._api("users/me/calendarList"), {"maxResults": "250"}, expired=False)
         for entry in (entry for page in pages for entry in page.get("items", [])):
@@ -115,7 +115,6 @@ class GoogleSource:
                     color=entry.get("backgroundColor"),
                     readonly=role not in WRITABLE,
                     supports_sync=True,
-                    supports_free_busy=True,
                 )
             )
         return found

@@ -15,19 +15,18 @@ Credentials, as calgate stores them: ``{"access_token", "refresh_token", "expire
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import secrets
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from calgate.domain.authorization import pkce_challenge
 from calgate.domain.calendar_sources import SourceAuthFailed, SourceError, SourceUnavailable
 from calgate.providers.msgraph.config import GraphConfig
 
-__all__ = ["authorization_url", "code_challenge", "exchange_code", "new_code_verifier", "refresh", "scopes_for"]
+__all__ = ["authorization_url", "exchange_code", "new_code_verifier", "refresh", "scopes_for"]
 
 READ_WRITE_SCOPES = "offline_access openid email User.Read Calendars.ReadWrite"
 FREE_BUSY_SCOPES = "offline_access openid email User.Read Calendars.ReadBasic"
@@ -40,10 +39,6 @@ def scopes_for(stores_event_details: bool) -> str:
 def new_code_verifier() -> str:
     """A PKCE code verifier (RFC 7636 §4.1: 43-128 unreserved characters)."""
     return secrets.token_urlsafe(64)[:96]
-
-
-def code_challenge(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
 
 
 def authorization_url(
@@ -63,7 +58,7 @@ def authorization_url(
         "response_mode": "query",
         "scope": scopes_for(stores_event_details),
         "state": state,
-        "code_challenge": code_challenge(code_verifier),
+        "code_challenge": pkce_challenge(code_verifier),
         "code_challenge_method": "S256",
         "prompt": "select_account",
     }

@@ -41,7 +41,7 @@ from calgate.domain.calendar_sources import (
     SyncTokenExpired,
     WrittenResource,
 )
-from calgate.providers.caldav.client import retry_after as parse_retry_after
+from calgate.providers.http import retry_after
 from calgate.providers.msgraph import events, oauth
 from calgate.providers.msgraph.config import GraphConfig
 
@@ -97,7 +97,7 @@ class GraphSource:
     def calendars(self) -> list[RemoteCalendar]:
         if not self.stores_event_details:
             address = self._address or self.identity()
-            return [RemoteCalendar(remote_id=address, name=address, readonly=True, supports_free_busy=True)]
+            return [RemoteCalendar(remote_id=address, name=address, readonly=True)]
         found, url = [], self.config.graph("me/calendars?$top=100")
         while url:
             data = self._json("GET", url)
@@ -108,7 +108,7 @@ class GraphSource:
                 found.append(RemoteCalendar(
                     remote_id=str(item["id"]), name=str(item.get("name") or "Calendar"),
                     color=color if color and len(color) == 7 else None, readonly=not item.get("canEdit", True),
-                    supports_sync=True, supports_free_busy=False,
+                    supports_sync=True,
                 ))
             url = data.get("@odata.nextLink")
         return found
@@ -207,7 +207,7 @@ class GraphSource:
         if code == 412:
             raise SourceConflict("The event changed in Outlook meanwhile")
         if code == 429 or code >= 500:
-            raise SourceUnavailable(f"Microsoft Graph is unavailable (HTTP {code})", parse_retry_after(response.headers.get("Retry-After")))
+            raise SourceUnavailable(f"Microsoft Graph is unavailable (HTTP {code})", retry_after(response.headers.get("Retry-After")))
         if not 200 <= code < 300:
             raise SourceError(f"Microsoft Graph refused a {response.request.method} request (HTTP {code}{_graph_code(response)})")
         if empty_ok and not response.content:
@@ -242,7 +242,7 @@ class GraphSource:
                     ("Authorization", f"Bearer {self.credentials['access_token']}"), ("Accept", "application/json"), *(headers or [])])
             if response.status_code != 429 and response.status_code < 500:
                 return response
-            wait = parse_retry_after(response.headers.get("Retry-After"))
+            wait = retry_after(response.headers.get("Retry-After"))
             pause = wait if wait is not None else float(2 ** (attempt - 1))
             if attempt == TRIES or waited + pause > MAX_WAIT:
                 return response
