@@ -81,6 +81,8 @@ def test_read_write_connects_syncs_and_writes_into_the_calendar(calgate, radical
     sync_and_wait(calgate, person.account_id)
     after = events(calgate, person.access_token)
     assert sorted(e["summary"] for e in after) == ["Planning (moved)", "Standup", "Standup", "Standup"]
+    gone = [e for e in events(calgate, person.access_token, include_deleted="true") if e["deleted"]]
+    assert [e["summary"] for e in gone] == ["Offsite"]  # deleted in the calendar: shown as deleted
     moved = next(e for e in after if e["summary"] == "Planning (moved)")
     assert moved["start"] == f"{DAY.isoformat()}T11:00:00Z"
     assert moved["event_uid"] == next(e for e in found if e["summary"] == "Planning")["event_uid"]
