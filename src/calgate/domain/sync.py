@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from calgate.domain import accounts, channels, ids, model
 from calgate.domain.calendar_sources import (
@@ -193,7 +194,7 @@ def _apply_changes(uow: UnitOfWork, calendar: model.Calendar, changes: Changes, 
                 event.deleted, event.updated_at = True, now
                 if event.event_id is not None:
                     managed_by.add(event.application_id or "")
-    new: list[model.Event] = []
+    new: list[dict[str, Any]] = []
     for resource in changes.changed:
         existing = held.get(resource.remote_id, [])
         managed = [e for e in existing if e.event_id is not None]
@@ -209,30 +210,51 @@ def _apply_changes(uow: UnitOfWork, calendar: model.Calendar, changes: Changes, 
             seen.add(occurrence.recurrence_id)
             event = by_recurrence.get(occurrence.recurrence_id)
             if event is None:
-                event = _new_event(calendar, resource.remote_id, occurrence, now)
-                new.append(event)
+                new.append(_new_event(calendar, resource, occurrence, now))
+                continue
             _fill(event, occurrence, now)
             event.etag, event.remote_uid = resource.etag, resource.uid
         for event in existing:
             if event.recurrence_id not in seen and not event.deleted:
                 event.deleted, event.updated_at = True, now
-    if new:
-        uow.events.add_all(new)
+    uow.events.insert_many(new)
     return managed_by
 
 
-def _new_event(calendar: model.Calendar, remote_id: str, occurrence: RemoteOccurrence, now: dt.datetime) -> model.Event:
-    return model.Event(
-        id=event_uid(calendar.id, remote_id, occurrence.recurrence_id), calendar_id=calendar.id,
-        account_id=calendar.account_id, application_id=None, event_id=None, summary="",
-        start={}, end={}, start_at=now, end_at=now, created_at=now, updated_at=now,
-        remote_id=remote_id, recurrence_id=occurrence.recurrence_id,
-    )
+def _new_event(calendar: model.Calendar, resource: RemoteResource, occurrence: RemoteOccurrence, now: dt.datetime) -> dict[str, Any]:
+    """A new synced event, as its fields (a first sync inserts thousands: no ORM objects)."""
+    return {
+        "id": event_uid(calendar.id, resource.remote_id, occurrence.recurrence_id),
+        "calendar_id": calendar.id,
+        "account_id": calendar.account_id,
+        "application_id": None,
+        "event_id": None,
+        "start_at": occurrence.start_at,
+        "end_at": occurrence.end_at,
+        "created_at": now,
+        "updated_at": now,
+        "remote_id": resource.remote_id,
+        "recurrence_id": occurrence.recurrence_id,
+        "etag": resource.etag,
+        "remote_uid": resource.uid,
+        **_fields(occurrence),
+    }
 
 
 def _fill(event: model.Event, occurrence: RemoteOccurrence, now: dt.datetime) -> None:
     """Copy the occurrence onto the event; ``updated_at`` moves only when something changed."""
-    fields = {
+    fields = _fields(occurrence)
+    moved = (occurrence.start_at, occurrence.end_at) != (event.start_at, event.end_at)
+    if moved or any(getattr(event, name) != value for name, value in fields.items()):
+        event.move(occurrence.start_at, occurrence.end_at)
+        for name, value in fields.items():
+            setattr(event, name, value)
+        event.updated_at = now
+
+
+def _fields(occurrence: RemoteOccurrence) -> dict[str, Any]:
+    """What a synced event takes from its occurrence, besides its instants."""
+    return {
         "summary": occurrence.summary,
         "description": occurrence.description,
         "start": {"time": occurrence.start.time, "tzid": occurrence.start.tzid},
@@ -244,12 +266,6 @@ def _fill(event: model.Event, occurrence: RemoteOccurrence, now: dt.datetime) ->
         "attendees": occurrence.attendees,
         "deleted": False,
     }
-    moved = (occurrence.start_at, occurrence.end_at) != (event.start_at, event.end_at)
-    if moved or any(getattr(event, name) != value for name, value in fields.items()):
-        event.move(occurrence.start_at, occurrence.end_at)
-        for name, value in fields.items():
-            setattr(event, name, value)
-        event.updated_at = now
 
 
 def _participation(occurrence: RemoteOccurrence) -> str:

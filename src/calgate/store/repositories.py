@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select
@@ -23,6 +25,29 @@ def flush(session: Session) -> None:
         session.flush()
     except IntegrityError as exc:
         raise Conflict(str(exc.orig)) from exc
+
+
+def _defaults(cls: type) -> dict[str, Callable[[], Any]]:
+    """Each field of a model dataclass → a function giving its default (raising when it has none)."""
+
+    def missing(name: str) -> Callable[[], Any]:
+        def fail() -> Any:
+            raise TypeError(f"{cls.__name__}.{name} has no default and was not given")
+
+        return fail
+
+    out: dict[str, Callable[[], Any]] = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = lambda value=f.default: value
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory
+        else:
+            out[f.name] = missing(f.name)
+    return out
+
+
+_EVENT_DEFAULTS = _defaults(model.Event)
 
 
 class _Repository(Generic[T]):
@@ -127,14 +152,17 @@ class Events(_Repository[model.Event]):
         """Events of the calendar that live at its provider (synced, or managed and written)."""
         return self._where(model.Event.calendar_id == calendar_id, model.Event.remote_id.is_not(None))
 
-    def add_all(self, items: list[model.Event]) -> None:
-        """Many new events at once (a first sync): one multi-row INSERT, no ORM bookkeeping.
-        The objects are not tracked afterwards: hand them over finished."""
-        if not items:
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        """Many new events at once (a first sync), given as their fields: one multi-row INSERT,
+        no ORM objects (building thousands of them costs more than the INSERT). A field left
+        out takes the ``Event``'s default."""
+        if not rows:
             return
-        columns = [c.key for c in tables.events.columns]
+        columns = [(c.key, _EVENT_DEFAULTS[c.key]) for c in tables.events.columns]
         try:
-            self.session.execute(insert(tables.events), [{k: getattr(e, k) for k in columns} for e in items])
+            self.session.execute(
+                insert(tables.events), [{name: row[name] if name in row else default() for name, default in columns} for row in rows]
+            )
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
 

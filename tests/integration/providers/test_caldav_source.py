@@ -291,6 +291,57 @@ def test_the_next_read_lists_exactly_what_the_person_changed(radicale, user, sou
     assert (again.changed, again.removed, again.full) == ([], [], False)
 
 
+class RefuseCalendarQuery(httpx.BaseTransport):
+    """The real transport, except that calendar-query REPORTs get ``status`` (or, for 207, an
+    answer truncated by the server, RFC 4918 §13 with a 507 for the collection)."""
+
+    def __init__(self, status: int) -> None:
+        self.inner, self.status, self.refused = httpx.HTTPTransport(), status, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "REPORT" and b"calendar-query" in request.read():
+            self.refused += 1
+            if self.status != 207:
+                return httpx.Response(self.status)
+            truncated = (
+                f'<?xml version="1.0"?><multistatus xmlns="DAV:"><response><href>{request.url.path}</href>'
+                "<status>HTTP/1.1 507 Insufficient Storage</status></response></multistatus>"
+            )
+            return httpx.Response(207, content=truncated.encode(), headers={"Content-Type": "application/xml"})
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_first_read_leaves_out_what_lies_wholly_outside_the_window(radicale, user, source):
+    url = radicale.make_calendar(user, "work", "Work")
+    urls = fill(radicale, url)
+    radicale.put(url + "last-year.ics", ics(vevent("last-year", "DTSTART:20300310T090000Z", "DTEND:20300310T100000Z")))
+    radicale.put(url + "edge.ics", ics(vevent("edge", "DTSTART:20310228T233000Z", "DTEND:20310301T003000Z")))
+
+    changes = source.changes(calendar_at(source, url), None, START, END)
+
+    assert {r.uid for r in changes.changed} == {"single", "all-day", "weekly", "new-york", "edge"}
+    [edge] = next(r for r in changes.changed if r.uid == "edge").occurrences
+    assert (edge.start_at, edge.end_at) == (dt.datetime(2031, 2, 28, 23, 30, tzinfo=UTC), at(1, 0, 3).replace(minute=30))
+    # The token was taken before the data: the next read sees only later changes.
+    radicale.put(url + "last-year.ics", ics(vevent("last-year", "DTSTART:20310311T090000Z", "DTEND:20310311T100000Z")))
+    later = source.changes(calendar_at(source, url), changes.sync_state, START, END)
+    assert [r.uid for r in later.changed] == ["last-year"] and later.removed == []
+
+
+@pytest.mark.parametrize("status", [400, 403, 501, 207])
+def test_a_server_that_refuses_or_truncates_the_query_is_read_with_sync_collection(radicale, user, status):
+    url = radicale.make_calendar(user, "work", "Work")
+    urls = fill(radicale, url)
+    transport = RefuseCalendarQuery(status)
+    with CalDavSource(radicale.url, user.username, user.password, transport=transport) as source:
+        changes = source.changes(calendar_at(source, url), None, START, END)
+    assert transport.refused == 1 and changes.full and changes.sync_state.startswith("sync:")
+    assert {r.remote_id for r in changes.changed} == {urls[n] for n in ("single", "all-day", "weekly", "new-york")}
+
+
 def test_a_token_the_server_does_not_know_has_expired(radicale, user, source):
     url = radicale.make_calendar(user, "work", "Work")
     calendar = calendar_at(source, url)

@@ -568,3 +568,48 @@ def test_a_windows_zone_name_resolves_without_per_call_work():
         read_resource(fixture("outlook_focus_time.ics"), *window("2026-03-01", "2026-04-01"), ADA)
     info = ical_times.iana.cache_info()
     assert info.misses == 1 and info.hits >= 2
+
+
+# --- what is parsed -----------------------------------------------------------------------------
+
+
+def test_only_the_properties_read_reach_the_parser_folded_lines_whole():
+    data = ics(
+        event(
+            "DTSTART;TZID=Europe/Berlin:20260304T090000",
+            "DTEND;TZID=Europe/Berlin:20260304T100000",
+            "SUMMARY:Planning with a title long enough that it is folded",
+            "  over two lines",
+            "X-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC",
+            " SUMMARY:not a property but the continuation of an unread one",
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "TRIGGER:-PT15M",
+            "DESCRIPTION:Reminder",
+            "END:VALARM",
+            "LOCATION:Room 1",
+        ),
+        extra="X-WR-TIMEZONE:Europe/Berlin\n",
+    )
+    narrowed = ical_reader._narrowed(data, ical_reader._READ).decode()
+    assert "DTSTAMP" not in narrowed and "VALARM" not in narrowed and "Reminder" not in narrowed
+    assert "PRODID" not in narrowed and "X-APPLE" not in narrowed and "not a property" not in narrowed
+    assert "X-WR-TIMEZONE:Europe/Berlin" in narrowed and "LOCATION:Room 1" in narrowed
+    _, (occurrence,) = read_resource(data, *window("2026-03-01", "2026-04-01"), ADA)
+    assert occurrence.summary == "Planning with a title long enough that it is folded over two lines"
+    assert occurrence.location == "Room 1" and occurrence.start.tzid == "Europe/Berlin"
+
+
+def test_busy_blocks_never_parse_the_texts_of_an_event():
+    data = ics(event("DTSTART:20260304T090000Z", "DTEND:20260304T100000Z", "SUMMARY:Secret", "DESCRIPTION:Secret",
+                     "LOCATION:Secret", "URL:https://secret.example/", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ada@example.com"))
+    narrowed = ical_reader._narrowed(data, ical_reader._BUSY_READ).decode()
+    assert "Secret" not in narrowed and "secret.example" not in narrowed and "ATTENDEE" in narrowed
+    assert busy_blocks(data, *window("2026-03-01", "2026-04-01"), ADA) == blocks(("2026-03-04T09:00", "2026-03-04T10:00", "busy"))
+
+
+def test_a_vtimezone_is_kept_whole_for_the_zone_it_defines():
+    data = fixture("outlook_focus_time.ics")
+    narrowed = ical_reader._narrowed(data, ical_reader._READ)
+    original, kept = icalendar.Calendar.from_ical(data), icalendar.Calendar.from_ical(narrowed)
+    assert [z.to_ical() for z in kept.walk("VTIMEZONE")] == [z.to_ical() for z in original.walk("VTIMEZONE")]

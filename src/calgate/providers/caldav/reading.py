@@ -1,6 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """Reading a calendar collection's content: what changed, and when its owner is busy.
 
+- A full read (no sync state yet, or calgate's daily one) of a calendar with sync support:
+  the collection's ``DAV:sync-token`` first (RFC 6578 §4, PROPFIND Depth 0), then the window's
+  VEVENTs by one ``calendar-query`` with a time-range (RFC 4791 §7.8, padded by a day). Only
+  what calgate keeps is read (a calendar's past years are not), and anything that changes
+  meanwhile is reported again by the next sync-collection from that token. (Measured on
+  Radicale: cheaper than one sync-collection carrying every resource's data, and than
+  several smaller queries, each of which costs the server a pass over the whole collection.) A server that names no token, refuses the query or
+  truncates its answer is read with sync-collection instead.
 - Changes with sync support: the ``DAV:sync-collection`` REPORT (RFC 6578 §3.2: Depth 0,
   sync-level 1), continued with the returned token while the server truncates its answer
   (§3.6: a 507 response with ``number-of-matches-within-limits``). A refused token (§3.2,
@@ -41,6 +49,7 @@ from calgate.providers.caldav.client import (
 log = logging.getLogger(__name__)
 
 MULTIGET_BATCH = 100
+_PAD = dt.timedelta(days=1)
 BUSY_WINDOW = dt.timedelta(days=60)
 FREE_BUSY_REFUSED = frozenset({403, 404, 405, 415, 501})
 SYNC, CTAG = "sync:", "ctag:"
@@ -51,6 +60,10 @@ VEVENT = re.compile(r"^BEGIN:VEVENT\s*$", re.IGNORECASE | re.MULTILINE)
 def sync_changes(
     client: DavClient, url: str, sync_state: str | None, start: dt.datetime, end: dt.datetime, owners: set[str]
 ) -> Changes:
+    if not sync_state:
+        read = full_read(client, url, start, end, owners)
+        if read is not None:
+            return read
     token = sync_state[len(SYNC) :] if sync_state else ""
     answered: dict[str, Entry] = {}  # changed members, with their data where the server sent it
     removed: set[str] = set()
@@ -89,6 +102,42 @@ def sync_changes(
     missing = [u for u, e in answered.items() if caldav("calendar-data") not in e.props]
     more, more_gone = fetch(client, url, missing, start, end, owners)
     return Changes(changed + more, sorted(removed | gone | more_gone), SYNC + token, full=sync_state is None)
+
+
+def full_read(client: DavClient, url: str, start: dt.datetime, end: dt.datetime, owners: set[str]) -> Changes | None:
+    """The window's resources and the token to continue from; None when the server cannot
+    be read this way (see the module's first point)."""
+    token = _sync_token(client, url)  # before the data: whatever changes meanwhile is reported again
+    entries = _query(client, url, start - _PAD, end + _PAD) if token else None
+    if token is None or entries is None:
+        return None
+    members = [e for e in entries if e.status not in (404, 410) and _is_member(e.url, url)]
+    return Changes(read_entries(members, start, end, owners)[0], [], SYNC + token, full=True)
+
+
+def _sync_token(client: DavClient, url: str) -> str | None:
+    response = client.send("PROPFIND", url, body=element(dav("propfind"), prop(dav("sync-token"))), depth="0")
+    if response.status_code != 207:
+        raise_for_status(response)
+        return None
+    entries = parse_multistatus(response).entries
+    return (entries[0].text(dav("sync-token")) or None) if entries else None
+
+
+def _query(client: DavClient, url: str, start: dt.datetime, end: dt.datetime) -> list[Entry] | None:
+    """The VEVENT resources overlapping [start, end) with their data; None when refused or truncated."""
+    vevents = element(caldav("comp-filter"), element(caldav("time-range"), start=_utc(start), end=_utc(end)), name="VEVENT")
+    query = element(
+        caldav("calendar-query"),
+        prop(dav("getetag"), caldav("calendar-data")),
+        element(caldav("filter"), element(caldav("comp-filter"), vevents, name="VCALENDAR")),
+    )
+    response = client.report(url, query, "1")
+    if response.status_code in FREE_BUSY_REFUSED or response.status_code in (400, 507):
+        return None
+    raise_for_status(response)
+    entries = parse_multistatus(response).entries
+    return None if any(e.status == 507 for e in entries) else entries
 
 
 def ctag_changes(
