@@ -26,10 +26,11 @@ from calgate.api import (
     identity,
     oauth,
     participation,
+    service_accounts,
 )
 from calgate.config import Settings
 from calgate.services import Services, create_services
-from calgate.web import connect, dashboard, ics, pages, relink
+from calgate.web import connect, dashboard, enterprise_connect, ics, pages, relink
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -70,8 +71,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         availability,
         batch,
         channels,
+        service_accounts,
         ics_subscriptions,
         connect,
+        enterprise_connect,
         relink,
         dashboard,
         ics,

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     google_revoke_url: str = Field(default="https://oauth2.googleapis.com/revoke")
     google_api_url: str = Field(default="https://www.googleapis.com/calendar/v3")
     google_userinfo_url: str = Field(default="https://openidconnect.googleapis.com/v1/userinfo")
+    google_directory_url: str = Field(
+        default="https://admin.googleapis.com", description="Admin SDK Directory API (Enterprise Connect's GET /v1/resources)."
+    )
     microsoft_client_id: str = Field(default="", description="Application (client) id of calgate's Entra app registration.")
     microsoft_client_secret: SecretStr = Field(default=SecretStr(""), description="Its client secret.")
     microsoft_tenant: str = Field(default="common", description="Tenant: common, organizations, consumers or a tenant id.")

@@ -15,6 +15,7 @@ from calgate.config import Settings
 from calgate.crypto import FernetBox
 from calgate.domain.errors import Conflict
 from calgate.jobs.handlers import handlers
+from calgate.jobs.enterprise_jobs import EnterpriseJobs
 from calgate.jobs.provider_jobs import ProviderJobs
 from calgate.jobs.runner import JobRunner
 from calgate.mail.senders import MailSender, make_sender
@@ -58,7 +59,10 @@ def create_services(settings: Settings) -> Services:
     box = FernetBox(settings.secret_key.get_secret_value(), settings.old_keys)
     providers = Providers(settings)
     provider_jobs = ProviderJobs(db, box, providers, dt.timedelta(seconds=settings.sync_interval))
-    runner = JobRunner(db, {**handlers(mail, settings.organizer_email, db, box), **provider_jobs.handlers()})
+    enterprise_jobs = EnterpriseJobs(db, box, providers, settings.authorization_code_ttl)
+    runner = JobRunner(
+        db, {**handlers(mail, settings.organizer_email, db, box), **provider_jobs.handlers(), **enterprise_jobs.handlers()}
+    )
     db.on_commit(runner.wake)
     return Services(
         settings=settings,

@@ -7,7 +7,16 @@ v2 endpoints and the Graph v1.0 subset calgate uses (``graph_standin_api``).
 - ``POST /{tenant}/oauth2/v2.0/token``: ``authorization_code`` (code_verifier checked against
   the challenge, redirect_uri and client checked) and ``refresh_token`` grants; errors in the
   identity platform's shape (``{"error": "invalid_grant", "error_description": "AADSTS…"}``).
-- Tokens carry the granted scopes; Graph routes enforce them (``graph_standin_api.gate``).
+- ``client_credentials`` (app-only access, Enterprise Connect): an organization's own app
+  registration (``add_application``) with its granted application permissions (roles); the
+  tenant, client and secret are checked in that order, the scope must be
+  ``https://graph.microsoft.com/.default``; the token (no refresh token) carries the tenant and
+  roles and no user. Every grant is recorded in ``app_grants``.
+- Tokens carry the granted scopes (delegated) or roles (app-only); Graph routes enforce them
+  (``graph_standin_api.gate``), ``/users/{id|upn}/…`` as well as ``/me/…``.
+- ``GET /v1.0/places/microsoft.graph.room`` ("List places"): the tenant's rooms
+  (``add_room``), for an app token with the role ``Place.Read.All`` (or a delegated token with
+  that scope), ``$top`` per page (default 100) and ``@odata.nextLink`` (``$skip``) to the next.
 - ``fail(route, times, status, retry_after)``: the next calls of a route answer 429/503.
 - ``violations``: every request that broke the published shapes; tests assert it stays empty.
 """
@@ -36,6 +45,7 @@ from tests.support.server import free_port
 CLIENT_ID = "6731de76-14a6-49ae-97bc-6eba6914391e"
 CLIENT_SECRET = "standin-client-secret"
 GRAPH_PREFIX = "https://graph.microsoft.com/"
+GRAPH_DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 OIDC_SCOPES = frozenset({"openid", "email", "profile", "offline_access"})
 
 
@@ -44,7 +54,8 @@ def _scopes(text: str) -> set[str]:
 
 
 def _oauth_error(code: str, description: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": code, "error_description": description, "error_codes": [70000]}, status_code=status)
+    number = int(description[len("AADSTS"):description.index(":")])
+    return JSONResponse({"error": code, "error_description": description, "error_codes": [number]}, status_code=status)
 
 
 class GraphStandin:
@@ -82,6 +93,10 @@ class GraphStandin:
         """Forget every user, token, fault and recorded request."""
         self.users: dict[str, GraphUser] = {}
         self.access_tokens: dict[str, tuple[str, set[str], dt.datetime]] = {}
+        self.applications: dict[tuple[str, str], tuple[str, set[str]]] = {}  # (tenant, client id) → (secret, roles)
+        self.app_tokens: dict[str, tuple[str, set[str], dt.datetime]] = {}  # token → (tenant, roles, expiry)
+        self.app_grants: list[tuple[str, str]] = []  # (tenant, client id) of every client credentials grant
+        self.rooms: dict[str, str] = {}  # emailAddress → displayName
         self.refresh_tokens: dict[str, tuple[str, set[str]]] = {}
         self.codes: dict[str, dict[str, Any]] = {}
         self.faults: dict[str, list[tuple[int, float | None]]] = {}
@@ -99,6 +114,20 @@ class GraphStandin:
         self.users[user.mail] = user
         self.add_calendar(user, "Calendar", default=True)
         return user
+
+    def find_user(self, key: str) -> GraphUser | None:
+        """The user ``/users/{key}`` names: by mail or userPrincipalName (the stand-in's user id)."""
+        key = key.lower()
+        return next((u for u in self.users.values() if key in (u.mail, u.upn.lower())), None)
+
+    def add_application(self, tenant: str, client_id: str, client_secret: str, roles: set[str]) -> None:
+        """An organization's app registration in ``tenant``, with admin-consented application
+        permissions ``roles`` (e.g. ``{"Calendars.ReadWrite", "User.Read.All"}``)."""
+        self.applications[(tenant, client_id)] = (client_secret, set(roles))
+
+    def add_room(self, email: str, name: str) -> None:
+        """A room mailbox of the tenant, as ``/places/microsoft.graph.room`` lists it."""
+        self.rooms[email.lower()] = name
 
     def add_calendar(self, user: GraphUser, name: str, *, can_edit: bool = True, color: str = "#1E90FF", default: bool = False) -> str:
         calendar_id = "AAMkAGcal" + secrets.token_urlsafe(12)
@@ -134,6 +163,7 @@ class GraphStandin:
     def expire_access_tokens(self) -> None:
         past = dt.datetime.now(UTC) - dt.timedelta(seconds=1)
         self.access_tokens = {t: (m, s, past) for t, (m, s, _) in self.access_tokens.items()}
+        self.app_tokens = {t: (tenant, roles, past) for t, (tenant, roles, _) in self.app_tokens.items()}
 
     def revoke_refresh_tokens(self) -> None:
         self.refresh_tokens.clear()
@@ -147,7 +177,7 @@ class GraphStandin:
 
     def fail(self, route: str, times: int = 1, status: int = 429, retry_after: float | None = 1) -> None:
         """The next ``times`` calls of ``route`` (me, calendars, delta, getSchedule, create,
-        update, delete, token) answer ``status``, with Retry-After when given."""
+        update, delete, rooms, token) answer ``status``, with Retry-After when given."""
         self.faults.setdefault(route, []).extend([(status, retry_after)] * times)
 
     def take_fault(self, route: str) -> Response | None:
@@ -208,6 +238,8 @@ class GraphStandin:
             self.violation("token: body must be application/x-www-form-urlencoded")
         form = await request.form()
         values = {k: str(v) for k, v in form.items()}
+        if values.get("grant_type") == "client_credentials":
+            return self._client_credentials(request.path_params["tenant"], values)
         if values.get("client_id") != CLIENT_ID or values.get("client_secret") != CLIENT_SECRET:
             return _oauth_error("invalid_client", "AADSTS7000215: Invalid client secret provided.", 401)
         grant = values.get("grant_type")
@@ -235,3 +267,26 @@ class GraphStandin:
             return JSONResponse(self._issue(mail, granted))
         self.violation(f"token: unsupported grant_type {grant!r}")
         return _oauth_error("unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
+
+    def _client_credentials(self, tenant: str, values: dict[str, str]) -> Response:
+        """The client credentials grant for an organization's own app registration."""
+        client_id = values.get("client_id", "")
+        if all(t != tenant for t, _ in self.applications):
+            return _oauth_error("invalid_request", f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you "
+                                "have the correct tenant ID and are signing into the correct cloud.")
+        registered = self.applications.get((tenant, client_id))
+        if registered is None:
+            return _oauth_error("unauthorized_client", f"AADSTS700016: Application with identifier '{client_id}' was not "
+                                f"found in the directory '{tenant}'.")
+        secret, roles = registered
+        if values.get("client_secret") != secret:
+            return _oauth_error("invalid_client", "AADSTS7000215: Invalid client secret provided. Ensure the secret being "
+                                "sent in the request is the client secret value, not the client secret ID.", 401)
+        if values.get("scope") != GRAPH_DEFAULT_SCOPE:
+            self.violation(f"token: client_credentials scope must be {GRAPH_DEFAULT_SCOPE}")
+            return _oauth_error("invalid_scope", "AADSTS1002012: The provided value for scope is not valid. Client credential "
+                                "flows must have a scope value with /.default suffixed to the resource identifier.")
+        access, expires_in = "eyJ0eXAi." + secrets.token_urlsafe(24), 3599
+        self.app_tokens[access] = (tenant, set(roles), dt.datetime.now(UTC) + dt.timedelta(seconds=expires_in))
+        self.app_grants.append((tenant, client_id))
+        return JSONResponse({"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": expires_in, "access_token": access})

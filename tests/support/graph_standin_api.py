@@ -1,13 +1,21 @@
 # SPDX-License-Identifier: Apache-2.0
 """The Graph v1.0 routes of the stand-in (``graph_standin.GraphStandin``): /me, /me/calendars,
-calendarView/delta, getSchedule and event writes, with Graph's error shape
-(``{"error": {"code", "message"}}``), per-token scopes and request validation."""
+calendarView/delta, getSchedule and event writes, and the tenant's rooms
+(``/places/microsoft.graph.room``), with Graph's error shape
+(``{"error": {"code", "message"}}``), per-token scopes and request validation.
+
+Each route also answers under ``/users/{id|userPrincipalName}`` (the same handler: ``gate``
+resolves the user first). An app-only token (client credentials) may use those for any user
+of the stand-in its roles cover (an unknown one is 404 ``Request_ResourceNotFound`` on the user
+itself, ``ErrorInvalidUser`` on their mailbox) and never ``/me``; a delegated token may name
+only its own user there (others: 403, as if nothing were shared)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import secrets
+import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -31,11 +39,14 @@ if TYPE_CHECKING:
 
 READ_BASIC = frozenset({"Calendars.ReadBasic", "Calendars.Read", "Calendars.ReadWrite"})
 READ_WRITE = frozenset({"Calendars.ReadWrite"})
+# GET /users/{id} app-only ("Get a user": User.ReadBasic.All is not accepted there)
+USER_READ_APP = frozenset({"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"})
 EVENT_FIELDS = frozenset(
     {"subject", "body", "start", "end", "isAllDay", "showAs", "location", "attendees", "transactionId", "sensitivity",
      "isReminderOn", "categories", "importance", "responseRequested", "recurrence"}
 )
 MAX_SCHEDULE_DAYS = 62
+PLACE_READ = "Place.Read.All"  # "List places": the only permission, delegated or application
 
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -61,20 +72,50 @@ def zone_name(standin: GraphStandin, request: Request) -> str:
 
 
 def gate(request: Request, route: str, scopes: frozenset[str]) -> tuple[GraphStandin, GraphUser | None, Response | None]:
-    """Faults, then the bearer token and its scopes: (standin, user, or the refusal)."""
+    """Faults, then the bearer token, its scopes (or roles) and the user the path names:
+    (standin, user, or the refusal)."""
     standin: GraphStandin = request.app.state.standin
     standin.requests.append((request.method, request.url.path, route))
     fault = standin.take_fault(route)
     if fault is not None:
         return standin, None, fault
     header = request.headers.get("authorization", "")
-    token = standin.access_tokens.get(header[7:]) if header.startswith("Bearer ") else None
+    bearer = header[7:] if header.startswith("Bearer ") else ""
+    if bearer in standin.app_tokens:
+        return _gate_app(request, standin, standin.app_tokens[bearer], route, scopes)
+    token = standin.access_tokens.get(bearer)
     if token is None or token[2] <= dt.datetime.now(UTC):
         return standin, None, error(401, "InvalidAuthenticationToken", "Access token is empty or has expired.")
     mail, granted, _ = token
+    named = request.path_params.get("user")
+    if named is not None and standin.find_user(named) is not standin.users[mail]:
+        return standin, None, error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
     if route != "me" and not granted & scopes:
         return standin, None, error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
     return standin, standin.users[mail], None
+
+
+def _gate_app(
+    request: Request, standin: GraphStandin, token: tuple[str, set[str], dt.datetime], route: str, scopes: frozenset[str]
+) -> tuple[GraphStandin, GraphUser | None, Response | None]:
+    """An app-only token: no signed-in user, so only ``/users/{user}`` paths, by roles."""
+    _, roles, expires = token
+    if expires <= dt.datetime.now(UTC):
+        return standin, None, error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+    named = request.path_params.get("user")
+    if named is None:
+        standin.violation(f"{request.url.path}: /me with an app-only token")
+        return standin, None, error(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+    if route == "me":
+        if not roles & USER_READ_APP:
+            return standin, None, error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+    elif not roles & scopes:
+        return standin, None, error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+    user = standin.find_user(named)
+    if user is None:  # the directory object, or the mailbox
+        return standin, None, (error(404, "Request_ResourceNotFound", f"Resource '{named}' does not exist.") if route == "me"
+                               else error(404, "ErrorInvalidUser", f"The requested user '{named}' is invalid."))
+    return standin, user, None
 
 
 async def me(request: Request) -> Response:
@@ -122,7 +163,9 @@ async def delta(request: Request) -> Response:
         standin.violation(f"Prefer: odata.maxpagesize={asked!r} is not a positive integer")
     size = int(asked) if asked.isdigit() and int(asked) > 0 else 100
     default_view = "calendar_id" not in request.path_params  # /me/calendarView/delta: the default calendar (v1.0)
-    base = f"{standin.url}/v1.0/me/calendarView/delta" if default_view else f"{standin.url}/v1.0/me/calendars/{quote(calendar_id, safe='')}/calendarView/delta"
+    view = "calendarView" if default_view else f"calendars/{quote(calendar_id, safe='')}/calendarView"
+    named = request.path_params.get("user")  # links stay under the root asked: /me or /users/{user}
+    base = f"{standin.url}/v1.0/{'me' if named is None else 'users/' + quote(named, safe='@')}/{view}/delta"
     if "$skiptoken" in params:
         page = user.pages.pop(params["$skiptoken"], None)
         if page is None:
@@ -342,15 +385,50 @@ async def delete_event(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def rooms(request: Request) -> Response:
+    """``GET /places/microsoft.graph.room``: the tenant's rooms, ``$top`` at a time."""
+    standin: GraphStandin = request.app.state.standin
+    standin.requests.append((request.method, request.url.path, "rooms"))
+    fault = standin.take_fault("rooms")
+    if fault is not None:
+        return fault
+    header = request.headers.get("authorization", "")
+    bearer = header[7:] if header.startswith("Bearer ") else ""
+    token = standin.app_tokens.get(bearer) or standin.access_tokens.get(bearer)
+    if token is None or token[2] <= dt.datetime.now(UTC):
+        return error(401, "InvalidAuthenticationToken", "Access token is empty or has expired.")
+    if PLACE_READ not in token[1]:
+        return error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+    params = request.query_params
+    unknown = set(params) - {"$top", "$skip", "$select", "$filter", "$count"}
+    top, skip = params.get("$top", "100"), params.get("$skip", "0")
+    if unknown or not top.isdigit() or int(top) < 1 or not skip.isdigit():
+        standin.violation(f"places: unknown parameters {sorted(unknown)}, or $top={top!r} / $skip={skip!r} not counts")
+        return error(400, "ErrorInvalidParameter", "The query is not valid.")
+    size, offset = int(top), int(skip)
+    everything = [{"@odata.type": "#microsoft.graph.room", "id": str(uuid.uuid5(uuid.NAMESPACE_URL, email)), "emailAddress": email,
+                   "displayName": name, "bookingType": "standard"} for email, name in standin.rooms.items()]
+    body: dict[str, Any] = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#places/microsoft.graph.room",
+                            "value": everything[offset:offset + size]}
+    if offset + size < len(everything):
+        body["@odata.nextLink"] = f"{standin.url}/v1.0/places/microsoft.graph.room?$top={size}&$skip={offset + size}"
+    return JSONResponse(body)
+
+
 def routes() -> list[Route]:
-    return [
-        Route("/v1.0/me", me, methods=["GET"]),
-        Route("/v1.0/me/calendars", calendars, methods=["GET"]),
-        Route("/v1.0/me/calendars/{calendar_id}/calendarView/delta", delta, methods=["GET"]),
-        Route("/v1.0/me/calendarView/delta", delta, methods=["GET"]),
-        Route("/v1.0/me/calendar/getSchedule", get_schedule, methods=["POST"]),
-        Route("/v1.0/me/calendars/{calendar_id}/events", create_event, methods=["POST"]),
-        Route("/v1.0/me/events/{event_id}", update_event, methods=["PATCH"]),
-        Route("/v1.0/me/events/{event_id}", delete_event, methods=["DELETE"]),
+    """Every route under ``/me`` (the signed-in user) and ``/users/{user}`` (anyone, by id or UPN)."""
+    shapes = [
+        ("", me, "GET"),
+        ("/calendars", calendars, "GET"),
+        ("/calendars/{calendar_id}/calendarView/delta", delta, "GET"),
+        ("/calendarView/delta", delta, "GET"),
+        ("/calendar/getSchedule", get_schedule, "POST"),
+        ("/calendars/{calendar_id}/events", create_event, "POST"),
+        ("/events/{event_id}", update_event, "PATCH"),
+        ("/events/{event_id}", delete_event, "DELETE"),
+    ]
+    return [Route(f"{prefix}{path}", handler, methods=[method])
+            for prefix in ("/v1.0/me", "/v1.0/users/{user}") for path, handler, method in shapes] + [
+        Route("/v1.0/places/microsoft.graph.room", rooms, methods=["GET"]),
     ]
 

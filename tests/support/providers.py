@@ -20,7 +20,7 @@ def calgate_with_providers(backend: str, directory: Path, google: GoogleStandin,
             google_client_id=GOOGLE_CLIENT, google_client_secret=GOOGLE_SECRET,
             google_auth_url=google.auth_url, google_token_url=f"{google.url}/token",
             google_revoke_url=f"{google.url}/revoke", google_api_url=f"{google.url}/calendar/v3",
-            google_userinfo_url=f"{google.url}/oauth2/v3/userinfo",
+            google_userinfo_url=f"{google.url}/oauth2/v3/userinfo", google_directory_url=google.url,
             microsoft_client_id=GRAPH_CLIENT, microsoft_client_secret=GRAPH_SECRET,
             microsoft_authority=graph.url, microsoft_graph_url=f"{graph.url}/v1.0",
         )

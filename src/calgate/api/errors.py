@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +16,7 @@ from calgate.domain.errors import (
     MissingScope,
     NotFound,
     OAuthError,
+    ProviderUnavailable,
     Unauthenticated,
     ValidationFailed,
 )
@@ -65,6 +68,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return json_response(not_found_body(exc), 404)
+
+    @app.exception_handler(ProviderUnavailable)
+    async def _provider_unavailable(_: Request, exc: ProviderUnavailable) -> JSONResponse:
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if exc.retry_after else None
+        return json_response({"error": "provider_unavailable", "error_description": exc.description}, 503, headers)
 
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from calgate.api import shapes
-from calgate.api.deps import CallerDep, ServicesDep
+from calgate.api.deps import CallerDep, ServicesDep, bearer_token
 from calgate.api.errors import json_response
-from calgate.domain import accounts, scopes
+from calgate.domain import accounts, authorization, scopes, service_accounts
 from calgate.domain.model import utcnow
 
 router = APIRouter(prefix="/v1")
@@ -35,7 +35,18 @@ def account(caller: CallerDep) -> JSONResponse:
 
 
 @router.get("/userinfo")
-def userinfo(caller: CallerDep, services: ServicesDep) -> JSONResponse:
+def userinfo(request: Request, services: ServicesDep) -> JSONResponse:
+    """An account's, an application calendar's, or (Enterprise Connect) a service account's."""
+    token = bearer_token(request)
+    with services.uow() as uow:
+        grant = authorization.token_grant(uow, token, utcnow())
+        if grant.account_id is None:
+            return json_response(service_accounts.userinfo(service_accounts.authenticate(uow, token, utcnow())))
+        caller = authorization.authenticate(uow, token, utcnow())
+    return _account_userinfo(caller, services)
+
+
+def _account_userinfo(caller: authorization.Caller, services: ServicesDep) -> JSONResponse:
     caller.require(scopes.READ_ACCOUNT)
     with services.uow() as uow:
         views = accounts.profiles(uow, caller)

@@ -64,8 +64,9 @@ def token(params: Params, services: ServicesDep) -> JSONResponse:
             )
         else:
             raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
-        account = uow.accounts.get(issued.grant.account_id)
-        linking = next((p for p in uow.profiles.of_account(issued.grant.account_id) if p.revoked_at is None), None)
+        account_id = issued.grant.account_id
+        account = uow.accounts.get(account_id) if account_id else None
+        linking = next((p for p in uow.profiles.of_account(account_id) if p.revoked_at is None), None) if account_id else None
         uow.commit()
     return json_response(token_response(issued, account, linking), headers=NO_STORE)
 

@@ -53,7 +53,10 @@ def token_response(issued: IssuedTokens, account: model.Account | None, linking:
         "scope": issued.grant.scope,
         "access_mode": issued.grant.access_mode,
     }
-    if account is not None and account.is_application_calendar:
+    if issued.grant.account_id is None and issued.grant.service_account_id is not None:
+        body["service_account_id"] = issued.grant.service_account_id  # wire notes §2.6
+        body["sub"] = issued.grant.service_account_id
+    elif account is not None and account.is_application_calendar:
         # wire notes §2.7: an application calendar has a sub but no account_id
         body["application_calendar_id"] = account.application_calendar_id
         body["sub"] = account.id

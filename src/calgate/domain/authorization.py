@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 from calgate.domain import access_modes, applications, ids, model
-from calgate.domain.errors import MissingScope, OAuthError, Unauthenticated
+from calgate.domain.errors import Forbidden, MissingScope, OAuthError, Unauthenticated
 from calgate.domain.ports import UnitOfWork
 
 PKCE_METHODS = ("S256",)
@@ -56,6 +56,13 @@ class IssuedTokens:
     access_token: str
     refresh_token: str
     expires_in: int
+
+
+SERVICE_ACCOUNT_ACCESS_TTL = 1800  # seconds: a service account's tokens live half an hour (wire notes §2.6)
+
+
+def _ttl(grant: model.Grant, ttl: int) -> int:
+    return min(ttl, SERVICE_ACCOUNT_ACCESS_TTL) if grant.account_id is None else ttl
 
 
 def _issue_access(uow: UnitOfWork, grant: model.Grant, now: dt.datetime, ttl: int) -> str:
@@ -105,6 +112,7 @@ def exchange_code(
 def issue_tokens(uow: UnitOfWork, grant: model.Grant, now: dt.datetime, access_ttl: int) -> IssuedTokens:
     """A new refresh token and access token on ``grant`` (a code exchange, an application
     calendar request)."""
+    access_ttl = _ttl(grant, access_ttl)
     refresh = ids.new_secret(32)
     uow.tokens.add(model.Token(digest=ids.digest(refresh), kind="refresh", grant_id=grant.id))
     access = _issue_access(uow, grant, now, access_ttl)
@@ -131,14 +139,32 @@ def refresh(
         or not grant.active
     ):
         raise OAuthError("invalid_grant", "The refresh token is not recognised")
+    access_ttl = _ttl(grant, access_ttl)
     access = _issue_access(uow, grant, now, access_ttl)
     return IssuedTokens(grant=grant, access_token=access, refresh_token=refresh_token or "", expires_in=access_ttl)
 
 
 def revoke_grant(uow: UnitOfWork, grant: model.Grant, now: dt.datetime) -> None:
+    """The grant and its tokens; a service account's own grant takes the service account with
+    it (``revoke_service_account``)."""
     grant.revoked_at = grant.revoked_at or now
     for token in uow.tokens.of_grant(grant.id):
         token.revoked_at = token.revoked_at or now
+    if grant.account_id is None and grant.service_account_id is not None:
+        service_account = uow.service_accounts.get(grant.service_account_id)
+        if service_account is not None and service_account.revoked_at is None:
+            revoke_service_account(uow, service_account, now)
+
+
+def revoke_service_account(uow: UnitOfWork, service_account: model.ServiceAccount, now: dt.datetime) -> None:
+    """The service account, its tokens, and every person's access it gave (their grants and
+    profiles; what a person connected themselves stays)."""
+    service_account.revoked_at = service_account.revoked_at or now
+    for grant in uow.grants.of_service_account(service_account.id):
+        revoke_grant(uow, grant, now)
+    for profile in uow.service_accounts.profiles(service_account.id):
+        if profile.revoked_at is None:
+            profile.revoked_at, profile.connected = now, False
 
 
 def revoke(
@@ -159,6 +185,9 @@ def revoke(
             revoke_grant(uow, grant, now)
         return
     if sub:
+        service_account = uow.service_accounts.get(sub) if sub.startswith("ser_") else None
+        if service_account is not None and service_account.application_id == app.id:
+            revoke_service_account(uow, service_account, now)
         for grant in uow.grants.of_account(app.id, sub):
             revoke_grant(uow, grant, now)
         return
@@ -186,7 +215,8 @@ class Caller:
             raise MissingScope(scope)
 
 
-def authenticate(uow: UnitOfWork, access_token: str, now: dt.datetime) -> Caller:
+def token_grant(uow: UnitOfWork, access_token: str, now: dt.datetime) -> model.Grant:
+    """The active grant a live access token hangs on."""
     stored = uow.tokens.get(ids.digest(access_token))
     if stored is None or stored.kind != "access" or stored.revoked_at is not None:
         raise Unauthenticated()
@@ -195,6 +225,13 @@ def authenticate(uow: UnitOfWork, access_token: str, now: dt.datetime) -> Caller
     grant = uow.grants.get(stored.grant_id)
     if grant is None or not grant.active:
         raise Unauthenticated("The authorization was revoked")
+    return grant
+
+
+def authenticate(uow: UnitOfWork, access_token: str, now: dt.datetime) -> Caller:
+    grant = token_grant(uow, access_token, now)
+    if grant.account_id is None:
+        raise Forbidden("A service account's token acts for no account: authorize the person with it first (POST /v1/service_account_authorizations)")
     application = uow.applications.get(grant.application_id)
     account = uow.accounts.get(grant.account_id)
     if application is None or account is None:

@@ -2,7 +2,8 @@
 """What has not gone out: the dashboard's Deliveries page.
 
 A delivery job (mail: ``send_mail``, ``send_invite``; push notifications:
-``push_notification``; writes into a person's calendar: ``provider_write``) that fails is
+``push_notification``; writes into a person's calendar: ``provider_write``; Enterprise
+Connect: ``service_account_authorization`` and its ``service_account_callback``) that fails is
 retried with backoff by the job runner; after its last attempt it stays ``failed``. A developer sees those of their own
 applications (the payload's ``application_id``), newest first, and may ask for one more try
 now. Jobs of other developers are NotFound, exactly like ids that do not exist.
@@ -17,7 +18,9 @@ from calgate.domain import model
 from calgate.domain.errors import NotFound
 from calgate.domain.ports import UnitOfWork
 
-DELIVERY_KINDS = ("send_mail", "send_invite", "push_notification", "provider_write")
+DELIVERY_KINDS = (
+    "send_mail", "send_invite", "push_notification", "provider_write", "service_account_authorization", "service_account_callback",
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ def _describe(job: model.Job) -> tuple[str, str]:
         return str(channel.get("callback_url", "")), f"push notification · {(body.get('notification') or {}).get('type', '')}"
     if job.kind == "provider_write":
         return "the person's calendar", f"event {payload.get('event_uid', '')}"
+    if job.kind == "service_account_authorization":
+        return str(payload.get("email", "")), f"authorize through {payload.get('service_account_id', '')}"
+    if job.kind == "service_account_callback":
+        return str(payload.get("callback_url", "")), f"authorization callback · {payload.get('email', '')}"
     return str(payload.get("to", "")), str(payload.get("subject", ""))
 
 

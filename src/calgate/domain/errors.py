@@ -57,6 +57,15 @@ class ValidationFailed(CalgateError):
         return cls({field: [(f"errors.{key}", description)]})
 
 
+class ProviderUnavailable(CalgateError):
+    """A provider calgate must ask right now (not through a sync) did not answer; try later."""
+
+    def __init__(self, description: str, retry_after: float | None = None) -> None:
+        super().__init__(description)
+        self.description = description
+        self.retry_after = retry_after
+
+
 class Conflict(CalgateError):
     """Storing the change broke a uniqueness rule: another request made the same thing at the
     same moment. Running the whole unit of work again sees the other's result."""

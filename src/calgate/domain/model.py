@@ -93,6 +93,9 @@ class Profile:
     last_synced_at: dt.datetime | None = None  # the last sync that read every calendar
     sync_error: str | None = None  # the last failure, safe to show (no secrets, no event text)
     sync_failures: int = 0  # failures in a row; reset by a successful sync
+    # Set when an organization's service account (Enterprise Connect) gives access to this
+    # calendar: its credentials are the organization's, ``credentials_sealed`` only caches a token.
+    service_account_id: str | None = None
 
     @property
     def policy(self) -> access_modes.AccessModePolicy:
@@ -251,16 +254,38 @@ class BusyRow(NamedTuple):
 
 
 @dataclass(eq=False)
-class Grant:
-    """An application's authorization over an account: what the tokens it issued hang on."""
+class ServiceAccount:
+    """An organization connected through Enterprise Connect (``ser_``): its administrator let
+    the application reach people's calendars at ``provider`` in ``access_mode``, within
+    ``delegated_scope``, with the organization's own credentials (sealed, never clear)."""
 
     id: str
     application_id: str
-    account_id: str
+    provider: str  # google | ms_graph
+    access_mode: str  # read_write | free_busy: how every person it authorizes is connected
+    scope: str  # the service_account/* scopes granted
+    delegated_scope: str  # what may be granted over people, space separated
+    domain: str
+    email: str  # the administrator's address the credentials were checked with
+    credentials_sealed: str
+    revoked_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class Grant:
+    """An application's authorization over an account, or a service account's own (then
+    ``account_id`` is None): what the tokens it issued hang on. ``service_account_id`` names
+    the service account that gave it (revoking that revokes this)."""
+
+    id: str
+    application_id: str
+    account_id: str | None
     scope: str
     access_mode: str
     revoked_at: dt.datetime | None = None
     created_at: dt.datetime = field(default_factory=utcnow)
+    service_account_id: str | None = None
 
     @property
     def active(self) -> bool:

@@ -111,6 +111,15 @@ class AvailablePeriods(Repository[model.AvailablePeriod], Protocol):
 
 class Grants(Repository[model.Grant], Protocol):
     def of_account(self, application_id: str, account_id: str) -> list[model.Grant]: ...
+    def of_service_account(self, service_account_id: str) -> list[model.Grant]:
+        """The grants a service account gave: its own, and those over the people it authorized."""
+        ...
+
+
+class ServiceAccounts(Repository[model.ServiceAccount], Protocol):
+    def profiles(self, service_account_id: str) -> list[model.Profile]:
+        """Profiles whose access comes from the service account, revoked ones too."""
+        ...
 
 
 class Tokens(Repository[model.Token], Protocol):
@@ -155,6 +164,7 @@ class UnitOfWork(Protocol):
     availability_rules: AvailabilityRules
     available_periods: AvailablePeriods
     grants: Grants
+    service_accounts: ServiceAccounts
     tokens: Tokens
     codes: Codes
     verifications: Verifications

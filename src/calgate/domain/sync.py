@@ -31,6 +31,7 @@ from calgate.domain.calendar_sources import (
     Changes,
     RemoteCalendar,
     RemoteOccurrence,
+    RemoteResource,
     SourceNotFound,
     SyncTokenExpired,
 )

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from calgate.domain import ical_resource, sync
+from calgate.domain import ical_resource, model, sync
 from calgate.domain.calendar_sources import (
     CalendarSource,
     RemoteCalendar,
@@ -32,6 +32,7 @@ from calgate.domain.errors import NotFound
 from calgate.domain.model import utcnow
 from calgate.domain.ports import SecretBox
 from calgate.jobs.runner import Handler
+from calgate.providers import delegation
 from calgate.providers.registry import Providers
 from calgate.store.unit_of_work import Database
 
@@ -47,15 +48,28 @@ class ProviderJobs:
     def handlers(self) -> dict[str, Handler]:
         return {sync.SYNC_JOB: self.sync_profile, "provider_write": self.provider_write}
 
-    def _credentials(self, sealed: str) -> dict[str, Any]:
-        return dict(json.loads(self.box.open(sealed)))
+    def _credentials(self, uow: Any, profile: model.Profile) -> dict[str, Any]:
+        """The profile's credentials; for a person reached through a service account, the
+        organization's joined with the token cached on the profile. A revoked service account
+        is NotFound: nothing of the person may be read any more."""
+        assert profile.credentials_sealed is not None
+        own = dict(json.loads(self.box.open(profile.credentials_sealed)))
+        if profile.service_account_id is None:
+            return own
+        service_account = uow.service_accounts.get(profile.service_account_id)
+        if service_account is None or service_account.revoked_at is not None:
+            raise NotFound("service_account")
+        organization = json.loads(self.box.open(service_account.credentials_sealed))
+        return delegation.person_credentials(profile.provider, organization, profile.name, profile.policy.stores_event_details, own)
 
     def _keep_refreshed(self, uow: Any, profile_id: str, before: dict[str, Any], source: CalendarSource) -> None:
-        """An OAuth source may have refreshed its tokens: keep the new ones (sealed)."""
+        """An OAuth source may have refreshed its tokens: keep the new ones (sealed); of a
+        person reached through a service account, only the access token."""
         now = getattr(source, "credentials", None)
         profile = uow.profiles.get(profile_id)
         if now and now != before and profile is not None:
-            profile.credentials_sealed = self.box.seal(json.dumps(now))
+            kept = delegation.token_cache(now) if profile.service_account_id is not None else now
+            profile.credentials_sealed = self.box.seal(json.dumps(kept))
 
     def sync_profile(self, payload: dict[str, Any], job_id: str) -> None:
         profile_id = payload["profile_id"]
@@ -68,7 +82,10 @@ class ProviderJobs:
             assert profile is not None and profile.credentials_sealed is not None
             if not profile.connected:
                 return  # waits for the person to relink
-            provider, credentials = profile.provider, self._credentials(profile.credentials_sealed)
+            try:
+                provider, credentials = profile.provider, self._credentials(uow, profile)
+            except NotFound:
+                return  # its service account was revoked
         now = utcnow()
         try:
             with self.providers.open(provider, credentials, plan.stores_event_details) as source:
@@ -109,7 +126,10 @@ class ProviderJobs:
                 return  # nothing left to write to
             if profile.credentials_sealed is None or calendar.remote_id is None:
                 return
-            provider, credentials = profile.provider, self._credentials(profile.credentials_sealed)
+            try:
+                provider, credentials = profile.provider, self._credentials(uow, profile)
+            except NotFound:
+                return  # its service account was revoked: nothing may be written any more
             details = profile.policy.stores_event_details
             target = RemoteCalendar(remote_id=calendar.remote_id, name=calendar.name)
             deleted, remote_id, etag = event.deleted, event.remote_id, event.etag

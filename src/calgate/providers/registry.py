@@ -6,7 +6,9 @@ CalDAV and iCloud are always offered (the person brings the server). Google and 
 Graph are offered once calgate's OAuth client for them is configured
 (``CALGATE_GOOGLE_CLIENT_ID`` / ``CALGATE_MICROSOFT_CLIENT_ID``); for them the connect pages
 send the person to the provider's consent screen (``OAuthProvider``), asking only for what the
-access mode needs.
+access mode needs. Credentials that carry an organization's delegation (Enterprise Connect,
+``providers.delegation``) open Google and Microsoft sources whether or not calgate's own OAuth
+clients are configured: the organization brings its own.
 """
 
 from __future__ import annotations
@@ -63,18 +65,21 @@ class Providers:
 
     def __init__(self, settings: Settings) -> None:
         self.timeout = settings.provider_timeout
-        self.oauth: dict[str, OAuthProvider] = {}
-        if settings.google_client_id:
-            self.oauth["google"] = OAuthProvider("google", google.GoogleConfig(
-                client_id=settings.google_client_id, client_secret=settings.google_client_secret.get_secret_value(),
+        self.configs: dict[str, google.GoogleConfig | msgraph.GraphConfig] = {
+            "google": google.GoogleConfig(
+                client_id=settings.google_client_id or "", client_secret=settings.google_client_secret.get_secret_value(),
                 auth_url=settings.google_auth_url, token_url=settings.google_token_url, revoke_url=settings.google_revoke_url,
                 api_base=settings.google_api_url, userinfo_url=settings.google_userinfo_url,
-            ))
-        if settings.microsoft_client_id:
-            self.oauth["ms_graph"] = OAuthProvider("ms_graph", msgraph.GraphConfig(
-                client_id=settings.microsoft_client_id, client_secret=settings.microsoft_client_secret.get_secret_value(),
+                directory_base=settings.google_directory_url,
+            ),
+            "ms_graph": msgraph.GraphConfig(
+                client_id=settings.microsoft_client_id or "", client_secret=settings.microsoft_client_secret.get_secret_value(),
                 tenant=settings.microsoft_tenant, authority=settings.microsoft_authority, graph_base=settings.microsoft_graph_url,
-            ))
+            ),
+        }
+        self.oauth: dict[str, OAuthProvider] = {
+            name: OAuthProvider(name, config) for name, config in self.configs.items() if config.client_id
+        }
 
     @property
     def offered(self) -> frozenset[str]:
@@ -86,8 +91,8 @@ class Providers:
         tokens meanwhile: the caller reads ``source.credentials`` afterwards and keeps them."""
         if provider in CALDAV_PROVIDERS:
             source: Any = CalDavSource(credentials["server_url"], credentials["username"], credentials["password"], timeout=self.timeout)
-        elif provider in self.oauth:
-            source = self.oauth[provider].source(credentials, stores_event_details, self.timeout)
+        elif provider in self.oauth or ("delegation" in credentials and provider in self.configs):
+            source = OAuthProvider(provider, self.configs[provider]).source(credentials, stores_event_details, self.timeout)
         else:
             raise LookupError(f"provider {provider!r} is not configured on this server")
         try:

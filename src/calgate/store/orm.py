@@ -22,6 +22,7 @@ _MAPPED = {
     model.CalendarSubscription: tables.calendar_subscriptions,
     model.AvailabilityRule: tables.availability_rules,
     model.AvailablePeriod: tables.available_periods,
+    model.ServiceAccount: tables.service_accounts,
     model.Grant: tables.grants,
     model.Token: tables.tokens,
     model.AuthorizationCode: tables.authorization_codes,

@@ -289,6 +289,17 @@ class Grants(_Repository[model.Grant]):
     def of_account(self, application_id: str, account_id: str) -> list[model.Grant]:
         return self._where(model.Grant.application_id == application_id, model.Grant.account_id == account_id)
 
+    def of_service_account(self, service_account_id: str) -> list[model.Grant]:
+        return self._where(model.Grant.service_account_id == service_account_id)
+
+
+class ServiceAccounts(_Repository[model.ServiceAccount]):
+    cls = model.ServiceAccount
+
+    def profiles(self, service_account_id: str) -> list[model.Profile]:
+        stmt = select(model.Profile).where(model.Profile.service_account_id == service_account_id).order_by(model.Profile.created_at)
+        return list(self.session.scalars(stmt))
+
 
 class Tokens(_Repository[model.Token]):
     cls = model.Token

@@ -114,6 +114,7 @@ profiles = Table(
     Column("last_synced_at", UTCDateTime()),
     Column("sync_error", Text),
     Column("sync_failures", Integer, nullable=False, server_default="0"),
+    Column("service_account_id", String(40), ForeignKey("service_accounts.id"), index=True),
 )
 
 calendars = Table(
@@ -223,16 +224,33 @@ available_periods = Table(
     Index("ix_available_periods_account_window", "account_id", "start_at", "end_at"),
 )
 
+service_accounts = Table(
+    "service_accounts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False, index=True),
+    Column("provider", String(32), nullable=False),
+    Column("access_mode", String(32), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("delegated_scope", Text, nullable=False),
+    Column("domain", String(254), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("credentials_sealed", Text, nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    _created(),
+)
+
 grants = Table(
     "grants",
     metadata,
     Column("id", String(40), primary_key=True),
     Column("application_id", String(40), ForeignKey("applications.id"), nullable=False),
-    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False),
+    Column("account_id", String(40), ForeignKey("accounts.id")),
     Column("scope", Text, nullable=False),
     Column("access_mode", String(32), nullable=False),
     Column("revoked_at", UTCDateTime()),
     _created(),
+    Column("service_account_id", String(40), ForeignKey("service_accounts.id"), index=True),
     Index("ix_grants_application_account", "application_id", "account_id"),
 )
 

@@ -32,6 +32,7 @@ class SqlUnitOfWork:
         self.availability_rules = repositories.AvailabilityRules(self.session)
         self.available_periods = repositories.AvailablePeriods(self.session)
         self.grants = repositories.Grants(self.session)
+        self.service_accounts = repositories.ServiceAccounts(self.session)
         self.tokens = repositories.Tokens(self.session)
         self.codes = repositories.Codes(self.session)
         self.verifications = repositories.Verifications(self.session)

@@ -28,15 +28,11 @@ from calgate.api.deps import ServicesDep, get_services
 from calgate.providers import linking
 from calgate.domain import access_modes, connect
 from calgate.domain.errors import AuthorizeError, ValidationFailed
-from calgate.domain.model import Application, utcnow
+from calgate.domain.model import utcnow
+from calgate.web.flows import EXPIRED, SessionFlow
 from calgate.web.pages import FormDep, PageError, error_page, field_errors, render
 
 router = APIRouter()
-MAX_FLOWS = 4
-EXPIRED = PageError(
-    "This connection request has expired",
-    "Go back to the application and start connecting your calendar again.",
-)
 
 
 def redirect_with(uri: str, **params: str | None) -> RedirectResponse:
@@ -47,56 +43,22 @@ def redirect_with(uri: str, **params: str | None) -> RedirectResponse:
 
 
 def _flows(request: Request) -> dict[str, Any]:
-    return dict(request.session.get("flows") or {})
+    return Flow.stored(request)
 
 
-class Flow:
+class Flow(SessionFlow):
     """One person's way through the connect pages: the request, its application, progress."""
 
-    def __init__(self, flow_id: str, data: dict[str, Any], app: Application) -> None:
-        self.id = flow_id
-        self.data = data
-        self.app = app
-        self.request = connect.ConnectRequest.from_dict(data["request"])
+    session_key, path = "flows", "/oauth/connect"
+    request: connect.ConnectRequest
 
-    @property
-    def policy(self) -> access_modes.AccessModePolicy | None:
-        return access_modes.POLICIES.get(self.request.access_mode or "")
-
-    @property
-    def chooser_offered(self) -> bool:
-        """Only when the application left the choice to the person (no access_mode, and
-        free_busy_write requested) may they choose, or come back to choose again."""
-        return bool(self.data.get("chooser")) and len(self.app.offered_modes()) > 1
-
-    def save(self, request: Request, **changes: Any) -> None:
-        self.data.update(changes)
-        self.data["request"] = self.request.to_dict()
-        flows = _flows(request)
-        flows.pop(self.id, None)
-        flows[self.id] = self.data
-        while len(flows) > MAX_FLOWS:  # the cookie must stay small: forget the oldest flows
-            flows.pop(next(iter(flows)))
-        request.session["flows"] = flows
-
-    def end(self, request: Request) -> None:
-        flows = _flows(request)
-        flows.pop(self.id, None)
-        request.session["flows"] = flows
-
-    def page(self) -> RedirectResponse:
-        return RedirectResponse(f"/oauth/connect/{self.id}", status_code=303)
+    def load_request(self, data: dict[str, Any]) -> connect.ConnectRequest:
+        return connect.ConnectRequest.from_dict(data)
 
 
 def load_flow(flow_id: str, request: Request, services: ServicesDep) -> Flow:
-    data = _flows(request).get(flow_id)
-    if data is None:
-        raise EXPIRED
     with services.uow() as uow:
-        app = uow.applications.by_client_id(data["request"]["client_id"])
-    if app is None:
-        raise EXPIRED
-    return Flow(flow_id, data, app)
+        return Flow.load(flow_id, request, uow)  # type: ignore[return-value]
 
 
 FlowDep = Annotated[Flow, Depends(load_flow)]

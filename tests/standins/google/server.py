@@ -1,6 +1,18 @@
 """A Google stand-in on a loopback port: OAuth 2.0 (authorization code with PKCE, refresh,
 revoke), OpenID userinfo, and Calendar v3 below ``/calendar/v3`` (see ``calendar_api``).
 
+Domain-wide delegation too: ``new_service_account`` makes a key file whose client an admin of
+``domain`` authorized for some scopes; the token endpoint takes its JWT bearer grant (RFC 7523,
+as Google's "OAuth 2.0 for Server to Server Applications" profiles it), checks the RS256
+signature, audience, times, scopes and ``sub`` with Google's error answers, and records each
+grant in ``delegated_grants``.
+
+The Admin SDK Directory API's ``resources.calendars.list`` answers below
+``/admin/directory/v1/customer/my_customer/resources/calendars`` (``add_resource``): the token
+must carry a resource calendar scope (else 403 ``insufficientPermissions``); only resources of
+the token user's domain are listed, ``maxResults`` (1–500, default 100) per page, then
+``nextPageToken``. Its faults and calls go by ``resources.calendars.list``.
+
 Every Calendar request is first checked against the discovery document (``discovery``); one
 that does not fit is answered 400 in Google's error shape and recorded in ``failures``, as are
 requests that break Google's rules (a syncToken with timeMin, …). Then the bearer token: unknown
@@ -22,6 +34,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import uvicorn
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -34,6 +49,13 @@ from tests.support.server import free_port
 CLIENT_ID = "calgate-test.apps.googleusercontent.com"
 CLIENT_SECRET = "standin-secret"
 IDENTITY_SCOPES = frozenset({"openid", "email", "https://www.googleapis.com/auth/userinfo.email"})
+RESOURCE_SCOPES = frozenset({  # resources.calendars.list, per the admin directory_v1 discovery document
+    "https://www.googleapis.com/auth/admin.directory.resource.calendar",
+    "https://www.googleapis.com/auth/admin.directory.resource.calendar.readonly",
+})
+RESOURCES_LIST = "resources.calendars.list"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+CLOCK_SKEW = 300  # seconds an assertion's iat may lie in the future
 
 
 @dataclass
@@ -51,6 +73,14 @@ class Consent:
     email: str | None = None
     decline: bool = False
     drop_scopes: frozenset[str] = frozenset()  # granular consent: boxes left unticked
+
+
+@dataclass
+class ServiceAccount:
+    client_id: str
+    domain: str
+    scopes: frozenset[str]  # what the Workspace admin authorized for domain-wide delegation
+    keys: dict[str, rsa.RSAPublicKey]  # private_key_id → public key
 
 
 @dataclass
@@ -79,6 +109,7 @@ class GoogleStandin:
             Route("/revoke", self._revoke, methods=["POST"]),
             Route("/oauth2/v3/userinfo", self._userinfo, methods=["GET"]),
             Route("/calendar/v3/{path:path}", self._calendar, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            Route("/admin/directory/v1/customer/my_customer/resources/calendars", self._resources, methods=["GET"]),
         ])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
@@ -93,6 +124,10 @@ class GoogleStandin:
             self.failures: list[str] = []
             self.calls: list[str] = []
             self.token_lifetime = 3600
+            self.service_accounts: dict[str, ServiceAccount] = {}  # client_email → account
+            self.delegated_grants: list[tuple[str, str]] = []  # (client_email, sub) of each JWT bearer grant
+            self.resources: dict[str, dict[str, str]] = {}  # domain → {resourceEmail: resourceName}
+            self.resource_pages: dict[str, tuple[str, int]] = {}  # nextPageToken → (domain, offset)
 
     # --- what tests configure ------------------------------------------------------------------
 
@@ -104,10 +139,35 @@ class GoogleStandin:
         with self.lock:
             self.state.add_user(email, time_zone)
 
+    def add_resource(self, domain: str, email: str, name: str) -> None:
+        """A calendar resource (a room, equipment) of the Workspace organization at ``domain``."""
+        with self.lock:
+            self.resources.setdefault(domain.lower(), {})[email] = name
+
     def grant(self, email: str, scopes: list[str], *, lifetime: int | None = None) -> dict[str, Any]:
         """Tokens as if ``email`` had consented to ``scopes`` (what exchange_code would give)."""
         with self.lock:
             return self._issue(email, frozenset(scopes), refresh=True, lifetime=lifetime)
+
+    def new_service_account(self, domain: str, scopes: list[str]) -> dict[str, str]:
+        """A service account key file (as Google Cloud downloads it) whose client an admin of
+        ``domain`` authorized for domain-wide delegation with ``scopes``."""
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        project = "calgate-standin-" + secrets.token_hex(3)
+        email, key_id = f"calgate-{secrets.token_hex(3)}@{project}.iam.gserviceaccount.com", secrets.token_hex(20)
+        client_id = str(10**20 + secrets.randbelow(9 * 10**20))
+        with self.lock:
+            self.service_accounts[email] = ServiceAccount(client_id, domain.lower(), frozenset(scopes), {key_id: private.public_key()})
+        pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        return {
+            "type": "service_account", "project_id": project, "private_key_id": key_id, "private_key": pem.decode("ascii"),
+            "client_email": email, "client_id": client_id, "auth_uri": self.auth_url, "token_uri": self.url + "/token",
+        }
+
+    def delegate(self, client_email: str, scopes: list[str]) -> None:
+        """The admin changes the scopes authorized for a service account (none: revoked)."""
+        with self.lock:
+            self.service_accounts[client_email].scopes = frozenset(scopes)
 
     def expire_access_tokens(self) -> None:
         with self.lock:
@@ -171,6 +231,8 @@ class GoogleStandin:
     async def _token(self, request: Request) -> Response:
         form = await request.form()
         with self.lock:
+            if form.get("grant_type") == JWT_BEARER:  # the service account's key is the client's credential
+                return self._fault("token") or self._delegated(str(form.get("assertion", "")))
             if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
                 return JSONResponse({"error": "invalid_client", "error_description": "Unauthorized"}, status_code=401)
             fault = self._fault("token")
@@ -191,6 +253,40 @@ class GoogleStandin:
                     return JSONResponse({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, status_code=400)
                 return JSONResponse(self._issue(grant.email, grant.scopes, refresh=False, refresh_token=token))
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+
+    def _delegated(self, assertion: str) -> Response:
+        """The JWT bearer grant, with Google's answers to what it refuses."""
+        try:
+            head, body, signature = assertion.split(".")
+            header, claims = json.loads(_unb64(head)), json.loads(_unb64(body))
+            if not isinstance(header, dict) or not isinstance(claims, dict):
+                raise ValueError("not JSON objects")
+            signed = _verified(self.service_accounts.get(claims.get("iss")), header, f"{head}.{body}", _unb64(signature))
+        except (ValueError, TypeError, UnicodeError):  # a truncated or garbled assertion
+            signed = False
+        if not signed:
+            return _refusal("invalid_grant", "Invalid JWT Signature.")
+        account: ServiceAccount = self.service_accounts[claims["iss"]]
+        if claims.get("aud") != self.url + "/token":
+            return _refusal("invalid_grant", "Invalid JWT: Failed audience check.")
+        iat, exp, now = claims.get("iat"), claims.get("exp"), time.time()
+        if not isinstance(iat, int) or not isinstance(exp, int) or iat > now + CLOCK_SKEW or exp <= now or exp - iat > 3600:
+            return _refusal("invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable "
+                            "timeframe. Check your iat and exp values in the JWT claim.")
+        scopes = frozenset(str(claims.get("scope") or "").split())
+        if not scopes:
+            return _refusal("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
+        if not claims.get("sub"):
+            return _refusal("invalid_request", "The stand-in only acts as a person: the assertion needs a sub")
+        if not scopes <= account.scopes:
+            return _refusal("unauthorized_client", "Client is unauthorized to retrieve access tokens using this method, "
+                            "or client not authorized for any of the scopes requested.", 401)
+        sub = str(claims["sub"]).lower()
+        person = next((email for email in self.state.calendars if email.lower() == sub), None)
+        if person is None or person.rpartition("@")[2].lower() != account.domain:
+            return _refusal("invalid_grant", "Invalid email or User ID")
+        self.delegated_grants.append((claims["iss"], person))
+        return JSONResponse(self._issue(person, scopes, refresh=False))
 
     async def _revoke(self, request: Request) -> Response:
         form = await request.form()
@@ -248,6 +344,50 @@ class GoogleStandin:
                     self.failures.append(f"{name}: {exc.message}")
                 return _error(exc)
 
+    # --- Admin SDK Directory API -------------------------------------------------------------------
+
+    async def _resources(self, request: Request) -> Response:
+        """``resources.calendars.list`` for ``my_customer``: the token user's own organization."""
+        q = request.query_params
+        with self.lock:
+            self.calls.append(RESOURCES_LIST)
+            unknown = set(q) - {"maxResults", "pageToken", "orderBy", "query", "alt", "fields", "prettyPrint"}
+            size = q.get("maxResults", "100")
+            if unknown or not size.isdigit() or not 1 <= int(size) <= 500:
+                problem = f"unknown parameters {sorted(unknown)}" if unknown else f"maxResults={size!r} is not 1 to 500"
+                self.failures.append(f"{RESOURCES_LIST}: {problem}")
+                return _error(ApiError(400, "invalid", problem))
+            grant = self._bearer(request)
+            if grant is None:
+                realm = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
+                return _error(ApiError(401, "authError", "Invalid Credentials", headers=realm))
+            if not grant.scopes & RESOURCE_SCOPES:
+                return _error(ApiError(403, "insufficientPermissions", "Request had insufficient authentication scopes."))
+            fault = self._fault(RESOURCES_LIST)
+            if fault is not None:
+                return fault
+            domain, offset = grant.email.rpartition("@")[2].lower(), 0
+            if "pageToken" in q:
+                held = self.resource_pages.get(q["pageToken"])
+                if held is None or held[0] != domain:
+                    self.failures.append(f"{RESOURCES_LIST}: unknown pageToken")
+                    return _error(ApiError(400, "invalid", "Invalid page token"))
+                offset = held[1]
+            everything = list(self.resources.get(domain, {}).items())
+            page = everything[offset:offset + int(size)]
+            answer: dict[str, Any] = {
+                "kind": "admin#directory#resources#calendars#calendarResourcesList",
+                "etag": '"' + hashlib.sha1(repr(everything).encode()).hexdigest() + '"',
+                "items": [{"kind": "admin#directory#resources#calendars#CalendarResource",
+                           "resourceId": hashlib.sha1(email.encode()).hexdigest()[:12], "resourceName": name,
+                           "generatedResourceName": name, "resourceEmail": email} for email, name in page],
+            }
+            if offset + int(size) < len(everything):
+                token = secrets.token_urlsafe(18)
+                self.resource_pages[token] = (domain, offset + int(size))
+                answer["nextPageToken"] = token
+            return JSONResponse(answer)
+
     def _dispatch(self, name: str, email: str, match: discovery.Match, body: bytes, if_match: str | None) -> Response:
         p, state = match.path_params, self.state
         data = json.loads(body) if body.strip() else {}
@@ -278,3 +418,26 @@ class GoogleStandin:
 
 def _error(exc: ApiError) -> Response:
     return JSONResponse(exc.body(), status_code=exc.code, headers=exc.headers)
+
+
+def _refusal(error: str, description: str, status: int = 400) -> Response:
+    return JSONResponse({"error": error, "error_description": description}, status_code=status)
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _verified(account: ServiceAccount | None, header: dict[str, Any], signing_input: str, signature: bytes) -> bool:
+    """RS256 with the account's key named by ``kid`` (any of its keys when there is none)."""
+    if account is None or header.get("alg") != "RS256":
+        return False
+    kid = header.get("kid")
+    keys = [account.keys[kid]] if kid in account.keys else [] if kid else list(account.keys.values())
+    for key in keys:
+        try:
+            key.verify(signature, signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+            return True
+        except InvalidSignature:
+            continue
+    return False

@@ -2,9 +2,11 @@
 """Google's REST APIs over httpx for one connection: a bearer token kept fresh, rate limits
 waited out, and failures turned into the domain's errors.
 
-- **Token.** Refreshed before a request when it expires within a minute, and once more when
-  Google answers 401 anyway (revoked meanwhile, clock skew). ``credentials`` is always the
-  current dict; ``credentials_changed`` tells the caller to persist it.
+- **Token.** Fetched before a request when missing or expiring within a minute, and once more
+  when Google answers 401 anyway (revoked meanwhile, clock skew): with the refresh token, or
+  for domain-wide delegation (``delegation`` in the credentials) with a newly signed assertion.
+  ``credentials`` is always the current dict; ``credentials_changed`` tells the caller to
+  persist it.
 - **Retries.** 429, 500, 502, 503, 504, and 403 with reason ``rateLimitExceeded`` or
   ``userRateLimitExceeded`` (Google's quota answers) are tried again up to ``TRIES`` times in
   all, after ``Retry-After`` when given, else exponential backoff from half a second, as long
@@ -32,7 +34,7 @@ from calgate.domain.calendar_sources import (
     SourceUnavailable,
 )
 from calgate.providers.http import retry_after
-from calgate.providers.google import oauth
+from calgate.providers.google import delegation, oauth
 from calgate.providers.google.config import GoogleConfig
 
 TRIES = 3
@@ -122,7 +124,10 @@ class GoogleClient:
         return expires - REFRESH_AHEAD <= dt.datetime.now(dt.UTC)
 
     def _refresh(self) -> None:
-        self.credentials = oauth.refresh(self.config, self.credentials, http=self.http)
+        if "delegation" in self.credentials:  # a service account acting as the person: sign a new assertion
+            self.credentials = delegation.delegated_token(self.config, self.credentials, http=self.http)
+        else:
+            self.credentials = oauth.refresh(self.config, self.credentials, http=self.http)
         self.credentials_changed = True
 
 

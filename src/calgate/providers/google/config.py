@@ -16,3 +16,4 @@ class GoogleConfig:
     revoke_url: str = "https://oauth2.googleapis.com/revoke"
     api_base: str = "https://www.googleapis.com/calendar/v3"
     userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    directory_base: str = "https://admin.googleapis.com"  # Admin SDK Directory API (calendar resources)

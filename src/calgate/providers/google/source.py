@@ -91,6 +91,9 @@ class GoogleSource:
         self.close()
 
     def identity(self) -> str:
+        if "delegation" in self.credentials:  # a delegated token has no userinfo scope: the person is the subject
+            self._email = str(self.credentials["subject"]).lower()
+            return self._email
         info = self._client.call("GET", self.config.userinfo_url) or {}
         email = str(info.get("email") or "").lower()
         if not email:

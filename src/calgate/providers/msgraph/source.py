@@ -1,6 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """``CalendarSource`` for one Microsoft 365 / Outlook.com account over Microsoft Graph v1.0.
 
+Paths below say ``/me``: a person's own sign-in. With Enterprise Connect (credentials made by
+``delegation.person_credentials``) the organization's app acts for one person, and every path
+starts with ``/users/{their address}`` instead; tokens then come from ``delegation.app_token``
+(client credentials), fetched before the first call and again when expired or on a 401, and a
+person the tenant does not know (404 ``ErrorInvalidUser`` / ``Request_ResourceNotFound``) is
+``SourceNotFound``. The application permissions are listed in ``delegation``.
+
 - read_write (``Calendars.ReadWrite``): ``calendars`` lists ``/me/calendars``; ``changes``
   reads ``/me/calendarView/delta`` for the default calendar (as v1.0 documents) and
   ``/me/calendars/{id}/calendarView/delta`` for the others, over the window (a full read when
@@ -42,7 +49,7 @@ from calgate.domain.calendar_sources import (
     WrittenResource,
 )
 from calgate.providers.http import retry_after
-from calgate.providers.msgraph import events, oauth
+from calgate.providers.msgraph import delegation, events, oauth
 from calgate.providers.msgraph.config import GraphConfig
 
 __all__ = ["GraphSource"]
@@ -54,6 +61,10 @@ PAGE_SIZE = 100
 SCHEDULE_SPAN = dt.timedelta(days=61)  # getSchedule: the window must be shorter than 62 days
 IN_UTC = 'outlook.timezone="UTC"'
 AUTH_FAILED = "Microsoft refused calgate's access to this calendar: connect it again"
+APP_AUTH_FAILED = ("Microsoft 365 refused the organization's app access to this person's calendar: check the app "
+                   "registration's application permissions and admin consent")
+NO_SUCH_PERSON = frozenset({"ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound"})
+NO_MAILBOX = "MailboxNotEnabledForRESTAPI"
 
 
 class GraphSource:
@@ -87,7 +98,7 @@ class GraphSource:
     # --- CalendarSource -----------------------------------------------------------------------
 
     def identity(self) -> str:
-        data = self._json("GET", self.config.graph("me"))
+        data = self._json("GET", self._url(""))
         address = data.get("mail") or data.get("userPrincipalName")
         if not address:
             raise SourceError("Microsoft Graph named no address for this account")
@@ -98,7 +109,7 @@ class GraphSource:
         if not self.stores_event_details:
             address = self._address or self.identity()
             return [RemoteCalendar(remote_id=address, name=address, readonly=True)]
-        found, url = [], self.config.graph("me/calendars?$top=100")
+        found, url = [], self._url("calendars?$top=100")
         while url:
             data = self._json("GET", url)
             for item in data.get("value", []):
@@ -119,8 +130,8 @@ class GraphSource:
             raise SyncTokenExpired("The stored sync state does not fit this calendar")
         # v1.0 documents delta on the default calendar's view (/me/calendarView/delta); the
         # per-calendar form serves the others (documented for beta; Exchange answers it).
-        view = "me/calendarView" if calendar.remote_id in self._default_calendars else f"me/calendars/{quote(calendar.remote_id, safe='')}/calendarView"
-        url: str | None = sync_state or self.config.graph(f"{view}/delta?startDateTime={_iso(start)}&endDateTime={_iso(end)}")
+        view = "calendarView" if calendar.remote_id in self._default_calendars else f"calendars/{quote(calendar.remote_id, safe='')}/calendarView"
+        url: str | None = sync_state or self._url(f"{view}/delta?startDateTime={_iso(start)}&endDateTime={_iso(end)}")
         changed: dict[str, RemoteResource] = {}
         removed: list[str] = []
         delta_link = None
@@ -156,7 +167,7 @@ class GraphSource:
                 "endTime": {"dateTime": _local(chunk_end), "timeZone": "UTC"},
                 "availabilityViewInterval": 60,
             }
-            data = self._json("POST", self.config.graph("me/calendar/getSchedule"), body=body, headers=[("Prefer", IN_UTC)])
+            data = self._json("POST", self._url("calendar/getSchedule"), body=body, headers=[("Prefer", IN_UTC)])
             for schedule in data.get("value", []):
                 if schedule.get("error"):  # never read an unreadable schedule as free
                     raise SourceError("Microsoft Graph could not read this person's free/busy schedule")
@@ -169,7 +180,7 @@ class GraphSource:
         creating = etag is None or name.endswith(".ics")
         body = events.event_json(name, ical, creating=creating)
         if creating:
-            url = self.config.graph(f"me/calendars/{quote(calendar.remote_id, safe='')}/events")
+            url = self._url(f"calendars/{quote(calendar.remote_id, safe='')}/events")
             response = self._send("POST", url, body=body, headers=[("Prefer", IN_UTC)])
         else:
             headers = [("Prefer", IN_UTC)] + ([] if etag == "*" else [("If-Match", str(etag))])
@@ -192,8 +203,17 @@ class GraphSource:
         if not self.stores_event_details:
             raise SourceError(f"A free/busy connection does not {what}")
 
+    def _url(self, rest: str) -> str:
+        """A Graph URL under the person's own root: ``me``, or ``users/{subject}`` when the
+        organization's app acts for them (Enterprise Connect)."""
+        if "delegation" in self.credentials:
+            root = f"users/{quote(str(self.credentials['subject']), safe='@')}"
+        else:
+            root = "me"
+        return self.config.graph(f"{root}/{rest}" if rest else root)
+
     def _event_url(self, remote_id: str) -> str:
-        return self.config.graph(f"me/events/{quote(remote_id, safe='')}")
+        return self._url(f"events/{quote(remote_id, safe='')}")
 
     def _json(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         return self._data(self._send(method, url, **kwargs))
@@ -201,7 +221,7 @@ class GraphSource:
     def _data(self, response: httpx.Response, *, empty_ok: bool = False) -> dict[str, Any]:
         code = response.status_code
         if code in (401, 403):
-            raise SourceAuthFailed(AUTH_FAILED)
+            raise SourceAuthFailed(APP_AUTH_FAILED if "delegation" in self.credentials else AUTH_FAILED)
         if code in (404, 410):
             raise SourceNotFound("Outlook has no such calendar or event")
         if code == 412:
@@ -225,7 +245,7 @@ class GraphSource:
         refreshed = False
         waited = 0.0
         for attempt in range(1, TRIES + 1):
-            if _expired(self.credentials) and not refreshed:
+            if not refreshed and self._token_needed():
                 self._refresh()
                 refreshed = True
             request_headers = [("Authorization", f"Bearer {self.credentials.get('access_token', '')}"), ("Accept", "application/json")]
@@ -235,11 +255,13 @@ class GraphSource:
                 if attempt == TRIES:
                     raise SourceUnavailable(f"Microsoft Graph is unreachable ({type(exc).__name__})") from None
                 continue
-            if response.status_code == 401 and not refreshed and self.credentials.get("refresh_token"):
+            if response.status_code == 401 and not refreshed and self._can_refresh():
                 self._refresh()
                 refreshed = True
                 response = self._http.request(method, url, json=body, headers=[
                     ("Authorization", f"Bearer {self.credentials['access_token']}"), ("Accept", "application/json"), *(headers or [])])
+            if response.status_code == 404:
+                self._check_person(response)
             if response.status_code != 429 and response.status_code < 500:
                 return response
             wait = retry_after(response.headers.get("Retry-After"))
@@ -250,8 +272,30 @@ class GraphSource:
             waited += pause
         raise AssertionError("unreachable")
 
+    def _token_needed(self) -> bool:
+        if "delegation" in self.credentials and not self.credentials.get("access_token"):
+            return True
+        return _expired(self.credentials)
+
+    def _can_refresh(self) -> bool:
+        return "delegation" in self.credentials or bool(self.credentials.get("refresh_token"))
+
     def _refresh(self) -> None:
-        self.credentials = oauth.refresh(self.config, self.credentials, timeout=self._timeout, transport=self._transport)
+        if "delegation" in self.credentials:
+            self.credentials = delegation.app_token(self.config, self.credentials, timeout=self._timeout, transport=self._transport)
+        else:
+            self.credentials = oauth.refresh(self.config, self.credentials, timeout=self._timeout, transport=self._transport)
+
+    def _check_person(self, response: httpx.Response) -> None:
+        """Acting for a person: a 404 that names the person (not an event) means the tenant
+        does not know them, or they have no Exchange Online mailbox."""
+        if "delegation" not in self.credentials:
+            return
+        code, subject = _error_code(response), self.credentials["subject"]
+        if code in NO_SUCH_PERSON:
+            raise SourceNotFound(f"Microsoft 365 has no such person: {subject}")
+        if code == NO_MAILBOX:
+            raise SourceNotFound(f"Microsoft 365 has no Exchange Online mailbox for {subject}")
 
 
 def _expired(credentials: dict[str, Any]) -> bool:
@@ -267,12 +311,18 @@ def _expired(credentials: dict[str, Any]) -> bool:
     return expires - dt.timedelta(seconds=60) <= dt.datetime.now(UTC)
 
 
-def _graph_code(response: httpx.Response) -> str:
+def _error_code(response: httpx.Response) -> str | None:
+    """Graph's error code (``{"error": {"code": ...}}``), if the answer has one."""
     try:
         code = response.json().get("error", {}).get("code")
     except (ValueError, AttributeError):
-        return ""
-    return f", {code}" if isinstance(code, str) else ""
+        return None
+    return code if isinstance(code, str) else None
+
+
+def _graph_code(response: httpx.Response) -> str:
+    code = _error_code(response)
+    return f", {code}" if code else ""
 
 
 def _iso(moment: dt.datetime) -> str:

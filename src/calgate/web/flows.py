@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A person's way through a multi-step authorization (Individual or Enterprise Connect): the
+validated request and progress, kept in the signed session cookie under a flow id, so several
+tabs can run flows side by side. Subclasses say where they live and what a request is."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+
+from calgate.domain import access_modes
+from calgate.domain.model import Application
+from calgate.web.pages import PageError
+
+EXPIRED = PageError(
+    "This connection request has expired",
+    "Go back to the application and start connecting your calendar again.",
+)
+
+
+class SessionFlow:
+    session_key: ClassVar[str]
+    path: ClassVar[str]  # the flow's page is f"{path}/{id}"
+    max_flows: ClassVar[int] = 4  # the cookie must stay small: the oldest flows are forgotten
+
+    def __init__(self, flow_id: str, data: dict[str, Any], app: Application) -> None:
+        self.id, self.data, self.app = flow_id, data, app
+        self.request = self.load_request(data["request"])
+
+    def load_request(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def offered_modes(self) -> list[access_modes.AccessModePolicy]:
+        return self.app.offered_modes()
+
+    @property
+    def policy(self) -> access_modes.AccessModePolicy | None:
+        return access_modes.POLICIES.get(self.request.access_mode or "")
+
+    @property
+    def chooser_offered(self) -> bool:
+        """Only when the application left the choice open (no access_mode, and
+        free_busy_write requested) may the person choose, or come back to choose again."""
+        return bool(self.data.get("chooser")) and len(self.offered_modes()) > 1
+
+    @classmethod
+    def stored(cls, request: Request) -> dict[str, Any]:
+        return dict(request.session.get(cls.session_key) or {})
+
+    def save(self, request: Request, **changes: Any) -> None:
+        self.data.update(changes)
+        self.data["request"] = self.request.to_dict()
+        flows = self.stored(request)
+        flows.pop(self.id, None)
+        flows[self.id] = self.data
+        while len(flows) > self.max_flows:
+            flows.pop(next(iter(flows)))
+        request.session[self.session_key] = flows
+
+    def end(self, request: Request) -> None:
+        flows = self.stored(request)
+        flows.pop(self.id, None)
+        request.session[self.session_key] = flows
+
+    def page(self) -> RedirectResponse:
+        return RedirectResponse(f"{self.path}/{self.id}", status_code=303)
+
+    @classmethod
+    def load(cls, flow_id: str, request: Request, uow: Any) -> "SessionFlow":
+        data = cls.stored(request).get(flow_id)
+        if data is None:
+            raise EXPIRED
+        app = uow.applications.by_client_id(data["request"]["client_id"])
+        if app is None:
+            raise EXPIRED
+        return cls(flow_id, data, app)
