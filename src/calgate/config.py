@@ -56,6 +56,10 @@ class Settings(BaseSettings):
         default=300, ge=5, description="Seconds between syncs of a connected calendar (CalDAV polls; no push)."
     )
     provider_timeout: float = Field(default=20.0, gt=0, description="Seconds calgate waits for a calendar provider.")
+    stale_after: int = Field(
+        default=3600, ge=60,
+        description="Seconds after its last good read that a connected calendar is stale: Availability then offers none of the person's time.",
+    )
     # Google and Microsoft: offered once their client id is set (see README, "Google and Microsoft").
     google_client_id: str = Field(default="", description="OAuth client id calgate is registered as at Google.")
     google_client_secret: SecretStr = Field(default=SecretStr(""), description="Its client secret.")

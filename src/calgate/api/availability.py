@@ -14,8 +14,10 @@ subs as pycronofy sends) with ``required`` ``"all"`` (the default) or a number;
 ``available_periods``) ``[{start, end}]``, or ``query_slots`` ``[{start}]``; ``buffer``
 ``{before, after}``, each ``{minutes}`` or ``{minimum: {minutes}, maximum: {minutes}}``;
 ``start_interval`` ``{minutes}``; ``max_results``; ``response_format`` ``periods`` |
-``slots`` | ``overlapping_slots``. Other fields (``include_member_statuses``,
-``excluded_events``) are accepted and ignored.
+``slots`` | ``overlapping_slots``; ``include_member_statuses`` (adds ``member_statuses``:
+``[{sub, status, last_synced_at, detail}]``, ``status`` one of fresh, failing, stale,
+needs_relink, see ``domain/source_states``); calgate's ``tentative_as_busy`` (default true;
+false lets tentative time count as free). ``excluded_events`` is accepted and ignored.
 
 **Limits** (calgate's own: Cronofy's documented values were not readable from our sources,
 wire notes §12; a request past one is a 422 naming the field):
@@ -38,6 +40,7 @@ semantics are in ``domain/sequenced_availability``).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -66,17 +69,32 @@ AskingApplication = Annotated[model.Application, Depends(asking_application)]
 @router.post("/availability")
 def availability(application: AskingApplication, params: Params, services: ServicesDep) -> JSONResponse:
     asked = wire.availability(params)
+    reading = availability_inputs.Reading(
+        tentative_as_busy=asked.tentative_as_busy, stale_after=dt.timedelta(seconds=services.settings.stale_after)
+    )
     with services.uow() as uow:
-        found = availability_inputs.available(uow, application, asked.groups, asked.query, utcnow())
+        found = availability_inputs.available(uow, application, asked.groups, asked.query, utcnow(), reading)
     key = "available_periods" if asked.query.response_format == "periods" else "available_slots"
-    return json_response({key: [_shape(a) for a in found]})
+    body: dict[str, Any] = {key: [_shape(a) for a in found]}
+    if asked.include_member_statuses:
+        body["member_statuses"] = [
+            {
+                "sub": sub,
+                "status": state.status,
+                "last_synced_at": times.format_time(state.last_synced_at) if state.last_synced_at else None,
+                "detail": state.detail,
+            }
+            for sub, state in reading.statuses.items()
+        ]
+    return json_response(body)
 
 
 @router.post("/sequenced_availability")
 def sequenced(application: AskingApplication, params: Params, services: ServicesDep) -> JSONResponse:
     steps, max_results = wire.sequenced(params)
+    reading = availability_inputs.Reading(stale_after=dt.timedelta(seconds=services.settings.stale_after))
     with services.uow() as uow:
-        found = sequenced_availability.answer(uow, application, steps, max_results, utcnow())
+        found = sequenced_availability.answer(uow, application, steps, max_results, utcnow(), reading)
     return json_response(
         {"sequences": [{"sequence": [{"sequence_id": p.sequence_id, **_shape(p.slot)} for p in chain]} for chain in found]}
     )

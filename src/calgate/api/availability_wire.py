@@ -190,6 +190,8 @@ class Request:
 
     groups: tuple[GroupRequest, ...]
     query: Query
+    include_member_statuses: bool = False
+    tentative_as_busy: bool = True  # calgate's extension: false lets tentative time count as free
 
 
 def _request(params: Mapping[str, Any], problems: _Problems, periods: tuple[Interval, ...] | None, slots: tuple[dt.datetime, ...] | None) -> Request | None:
@@ -261,11 +263,22 @@ def availability(params: Mapping[str, Any]) -> Request:
     if response_format not in RESPONSE_FORMATS:
         problems.add("response_format", "invalid", f"response_format must be one of {', '.join(RESPONSE_FORMATS)}")
     max_results = _max_results(params, problems)
+    flags = {name: _flag(params, name, default, problems) for name, default in (("include_member_statuses", False), ("tentative_as_busy", True))}
     if request is not None:
         _within_span(list(request.query.periods), problems)
     if errors or request is None:
         raise ValidationFailed(errors)
-    return Request(request.groups, replace(request.query, response_format=response_format, max_results=max_results))
+    return Request(request.groups, replace(request.query, response_format=response_format, max_results=max_results), **flags)
+
+
+def _flag(params: Mapping[str, Any], name: str, default: bool, problems: _Problems) -> bool:
+    value = params.get(name)
+    if _absent(value):
+        return default
+    if not isinstance(value, bool):
+        problems.add(name, "invalid", f"{name} must be true or false")
+        return default
+    return value
 
 
 def sequenced(params: Mapping[str, Any]) -> tuple[list[StepRequest], int]:

@@ -32,15 +32,20 @@ into the engine's types (docs.cronofy.com /developers/api/scheduling/availabilit
   without ``calendar_ids`` means all of them).
 - **Member ``available_periods``** limit the member further: intersected with managed
   availability when that is on, else on their own.
+- **Sources that cannot vouch** (``source_states``): a member whose counted calendars include
+  a connected one that is stale or needs relinking is unavailable throughout, never free;
+  ``Reading.statuses`` collects each member's state for ``include_member_statuses``.
+- **Tentative time** is busy unless ``Reading.tentative_as_busy`` is False (calgate's
+  ``tentative_as_busy: false``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes
+from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes, source_states
 from calgate.domain.authorization import Caller
 from calgate.domain.availability import engine, intervals, rules
 from calgate.domain.availability.timeline import Timeline
@@ -76,6 +81,16 @@ class GroupRequest:
     required: int | None = None
 
 
+@dataclass
+class Reading:
+    """How members are read: calgate's extensions to the request, and what was found out
+    about each member's sources (by sub, in the order first read)."""
+
+    tentative_as_busy: bool = True
+    stale_after: dt.timedelta = source_states.DEFAULT_STALE_AFTER
+    statuses: dict[str, source_states.SourceState] = field(default_factory=dict)
+
+
 def asking_application(uow: UnitOfWork, bearer: str, now: dt.datetime) -> model.Application:
     """The application behind the bearer credential: its API key (client secret), else the
     access token of one of its accounts (unknown, expired or revoked: ``Unauthenticated``)."""
@@ -96,9 +111,12 @@ def fetch_window(query: Query) -> Interval:
     return Interval(start - before, end + after)
 
 
-def available(uow: UnitOfWork, application: model.Application, groups: Sequence[GroupRequest], query: Query, now: dt.datetime) -> list[Available]:
+def available(
+    uow: UnitOfWork, application: model.Application, groups: Sequence[GroupRequest], query: Query, now: dt.datetime,
+    reading: Reading | None = None,
+) -> list[Available]:
     """Answer ``query`` (its ``groups`` left empty) for ``groups`` of the application's accounts."""
-    resolved = gather(uow, application, groups, fetch_window(query), now)
+    resolved = gather(uow, application, groups, fetch_window(query), now, reading=reading)
     return engine.available(replace(query, groups=resolved))
 
 
@@ -110,11 +128,13 @@ def gather(
     now: dt.datetime,
     known: dict[MemberRequest, Member] | None = None,
     where: str = "",
+    reading: Reading | None = None,
 ) -> tuple[Group, ...]:
     """The engine's groups for ``groups``, reading what falls in ``window``. ``known`` keeps
     members already gathered (a sub named twice, or in several steps of a sequence) so each
     is read once. Raises ``ValidationFailed`` naming every member that cannot take part."""
     known = {} if known is None else known
+    reading = Reading() if reading is None else reading
     errors: Errors = {}
     built: list[Group] = []
     for g, group in enumerate(groups):
@@ -122,7 +142,7 @@ def gather(
         for m, request in enumerate(group.members):
             if request not in known:
                 try:
-                    known[request] = _member(uow, application, request, window, now)
+                    known[request] = _member(uow, application, request, window, now, reading)
                 except ValidationFailed as exc:
                     place = f"{where}participants[{g}].members[{m}]"
                     for key, description in exc.errors[FIELD]:
@@ -139,7 +159,9 @@ def _problem(key: str, description: str) -> ValidationFailed:
     return ValidationFailed.single(FIELD, key, description)
 
 
-def _member(uow: UnitOfWork, application: model.Application, request: MemberRequest, window: Interval, now: dt.datetime) -> Member:
+def _member(
+    uow: UnitOfWork, application: model.Application, request: MemberRequest, window: Interval, now: dt.datetime, reading: Reading
+) -> Member:
     account = uow.accounts.get(request.sub)
     if account is None or account.application_id != application.id:
         raise _problem("unknown_sub", f"{request.sub!r} is not an account or application calendar of this application")
@@ -156,8 +178,25 @@ def _member(uow: UnitOfWork, application: model.Application, request: MemberRequ
     if request.available_periods is not None:
         own = union(request.available_periods)
         allowed = own if allowed is None else intersect(allowed, own)
-    busy = _busy(uow, caller, account, _counted_calendars(uow, caller, request, rule_list), window, now)
+    counted = _counted_calendars(uow, caller, request, rule_list)
+    busy = _busy(uow, caller, account, counted, window, reading.tentative_as_busy)
+    state = _sources(uow, caller, counted, now, reading.stale_after)
+    reading.statuses.setdefault(account.id, state)
+    if not state.vouches:  # what it cannot vouch for is never free
+        return Member(sub=account.id, busy=busy, available=())
     return Member(sub=account.id, busy=busy, available=None if allowed is None else tuple(allowed))
+
+
+def _sources(
+    uow: UnitOfWork, caller: Caller, counted: tuple[str, ...] | None, now: dt.datetime, stale_after: dt.timedelta
+) -> source_states.SourceState:
+    """The member's state over the profiles holding the calendars that count."""
+    states = [
+        source_states.of_profile(view.profile, now, stale_after)
+        for view in accounts.profiles(uow, caller)
+        if counted is None or any(c.id in counted for c in view.calendars)
+    ]
+    return source_states.worst(states)
 
 
 def _authorized(uow: UnitOfWork, application: model.Application, account: model.Account) -> Caller:
@@ -183,13 +222,13 @@ def _counted_calendars(
 
 
 def _busy(
-    uow: UnitOfWork, caller: Caller, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, now: dt.datetime
+    uow: UnitOfWork, caller: Caller, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, tentative: bool
 ) -> Timeline:
     if calendar_ids is not None and not calendar_ids:
         return Timeline()
     tzid = account.default_tzid or "Etc/UTC"
     try:
-        spans = busy_time.busy_spans(uow, caller, calendar_ids or (), window.start, window.end, tzid)
+        spans = busy_time.busy_spans(uow, caller, calendar_ids or (), window.start, window.end, tzid, tentative=tentative)
     except NotFound:
         live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
         unknown = ", ".join(c for c in calendar_ids or () if c not in live)

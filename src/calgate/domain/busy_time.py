@@ -15,12 +15,14 @@ from calgate.domain.reads import ALL_DAY_MARGIN, free_busy_status
 
 
 def busy_spans(
-    uow: UnitOfWork, caller: Caller, calendar_ids: Sequence[str], start: dt.datetime, end: dt.datetime, tzid: str
+    uow: UnitOfWork, caller: Caller, calendar_ids: Sequence[str], start: dt.datetime, end: dt.datetime, tzid: str,
+    *, tentative: bool = True,
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """When the caller's person is busy or tentative between start and end: Free/Busy's
     answer without its paging and wire shapes, for the availability engine (it reads the
     same rows as Free/Busy, only as lean tuples: events, and the busy blocks of free_busy
-    profiles). ``calendar_ids`` empty means all."""
+    profiles). ``calendar_ids`` empty means all. ``tentative=False`` leaves tentative time out
+    (calgate's ``tentative_as_busy: false``)."""
     caller.require(scopes.READ_FREE_BUSY)
     visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
     if set(calendar_ids) - visible:
@@ -30,7 +32,8 @@ def busy_spans(
         return []
     spans = []
     for row in uow.events.busy_rows(caller.account.id, wanted, start - ALL_DAY_MARGIN, end + ALL_DAY_MARGIN):
-        if free_busy_status(row) is None:
+        status = free_busy_status(row)
+        if status is None or (status == "tentative" and not tentative):
             continue
         if "T" in row.start["time"]:  # a Time: the stored instants are the event's
             span = (row.start_at, row.end_at)
@@ -41,6 +44,7 @@ def busy_spans(
             )
         if span[0] < end and span[1] > start:
             spans.append(span)
-    spans.extend((b.start_at, b.end_at) for b in uow.busy_blocks.in_window(caller.account.id, wanted, start, end))
+    blocks = uow.busy_blocks.in_window(caller.account.id, wanted, start, end)
+    spans.extend((b.start_at, b.end_at) for b in blocks if tentative or b.status != "tentative")
     spans.sort()
     return spans

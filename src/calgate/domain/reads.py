@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from calgate.domain import accounts, model, scopes, times
+from calgate.domain import accounts, busyness, model, scopes, times
 from calgate.domain.authorization import Caller
 from calgate.domain.errors import NotFound, ValidationFailed
 from calgate.domain.ports import UnitOfWork
@@ -294,10 +294,8 @@ class Block:
 
 
 def free_busy_status(event: model.Event | model.BusyRow) -> str | None:
-    """busy, tentative, or None when the event leaves the person free."""
-    if getattr(event, "deleted", False) or event.transparency == "transparent" or event.participation_status == "declined":
-        return None
-    return "tentative" if event.participation_status == "tentative" else "busy"
+    """busy, tentative, or None when the event leaves the person free (``busyness``)."""
+    return busyness.event_status(event)
 
 
 def block(view: EventView) -> Block | None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from calgate.domain import model
 from calgate.domain.availability import engine
 from calgate.domain.availability.types import Available, Interval, Member, Query
-from calgate.domain.availability_inputs import GroupRequest, MemberRequest, fetch_window, gather
+from calgate.domain.availability_inputs import GroupRequest, MemberRequest, Reading, fetch_window, gather
 from calgate.domain.ports import UnitOfWork
 
 
@@ -55,13 +55,14 @@ class Placed:
 
 
 def answer(
-    uow: UnitOfWork, application: model.Application, requests: Sequence[StepRequest], max_results: int, now: dt.datetime
+    uow: UnitOfWork, application: model.Application, requests: Sequence[StepRequest], max_results: int, now: dt.datetime,
+    reading: Reading | None = None,
 ) -> list[list[Placed]]:
     windows = [fetch_window(r.query) for r in requests]
     window = Interval(min(w.start for w in windows), max(w.end for w in windows))
     known: dict[MemberRequest, Member] = {}
     steps = [
-        Step(r.sequence_id, r.ordinal, replace(r.query, groups=gather(uow, application, r.groups, window, now, known, f"sequence[{i}].")))
+        Step(r.sequence_id, r.ordinal, replace(r.query, groups=gather(uow, application, r.groups, window, now, known, f"sequence[{i}].", reading)))
         for i, r in enumerate(requests)
     ]
     return sequences(steps, max_results)

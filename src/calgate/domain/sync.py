@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from calgate.domain import accounts, channels, ids, model
+from calgate.domain import accounts, busyness, channels, ids, model
 from calgate.domain.calendar_sources import (
     BusyBlock,
     CalendarSource,
@@ -270,13 +270,8 @@ def _fields(occurrence: RemoteOccurrence) -> dict[str, Any]:
 
 
 def _participation(occurrence: RemoteOccurrence) -> str:
-    """The owner's answer as Free/Busy reads it: a tentative event, or an invitation they have
-    not answered yet, is tentative (the same rule ``ical_reader.busy_blocks`` applies)."""
-    if occurrence.participation_status == "declined":
-        return "declined"
-    if occurrence.status == "tentative" or occurrence.participation_status in ("tentative", "needs_action"):
-        return "tentative"
-    return "accepted"
+    """The owner's answer as Free/Busy reads it (``busyness``, the one rule)."""
+    return busyness.stored_participation(occurrence.status, occurrence.participation_status)
 
 
 def _apply_busy(uow: UnitOfWork, calendar: model.Calendar, blocks: list[BusyBlock]) -> bool:

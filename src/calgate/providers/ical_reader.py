@@ -30,9 +30,9 @@ their expansion alone could stall a sync.
   anything else → needs_action), the most committed one if several owner addresses are
   invited.
 
-An occurrence is **free** (no busy block) when transparent, cancelled or declined;
-**tentative** when its status is tentative or the owner's answer is tentative or
-needs_action; **busy** otherwise. Zero-length occurrences block nothing. Blocks are clipped
+From these, ``domain.busyness.occurrence_status`` (the one rule, for every provider) decides:
+**free** (no busy block) when transparent, cancelled or declined; **tentative** when its
+status is tentative or the owner's answer is tentative or needs_action; **busy** otherwise. Zero-length occurrences block nothing. Blocks are clipped
 to the window. Vendor properties such as X-MICROSOFT-CDO-BUSYSTATUS are not read.
 
 **What is parsed.** Before icalendar sees a resource, its content lines are narrowed to what
@@ -57,6 +57,7 @@ from typing import Any, NamedTuple
 import icalendar
 import recurring_ical_events
 
+from calgate.domain import busyness
 from calgate.domain.calendar_sources import BusyBlock, EventTimeValue, RemoteOccurrence
 from calgate.providers import ical_times
 from calgate.providers.ical_times import ETC_UTC, UTC
@@ -375,13 +376,7 @@ def _recurrence_id(component: icalendar.Component) -> str | None:
 def _busyness(component: icalendar.Component, owners: frozenset[str]) -> str | None:
     """The occurrence's busy block status: "busy", "tentative", or None when it is free (the
     module's rule)."""
-    status = _status(component)
-    participation = _participation(component, owners)
-    if _transparency(component) == "transparent" or status == "cancelled" or participation == "declined":
-        return None
-    if status == "tentative" or participation in ("tentative", "needs_action"):
-        return "tentative"
-    return "busy"
+    return busyness.occurrence_status(_transparency(component), _status(component), _participation(component, owners))
 
 
 def _transparency(component: icalendar.Component) -> str:

@@ -140,6 +140,8 @@ def test_lost_access_disconnects_the_profile_until_the_person_relinks(calgate, r
     relink = profile["profile_relink_url"]
     assert relink.startswith(f"{calgate.url}/oauth/relink/")
     assert len(events(calgate, person.access_token)) == 5  # what was read stays readable
+    statuses, periods = availability(calgate, app, person.account_id)
+    assert periods == [] and statuses[0]["status"] == "needs_relink"  # never read as free meanwhile
 
     with httpx.Client(follow_redirects=False, timeout=30) as browser:
         page = browser.get(relink)
@@ -150,4 +152,19 @@ def test_lost_access_disconnects_the_profile_until_the_person_relinks(calgate, r
         assert done.status_code == 200 and "is connected" in done.text
     assert sync()["profile_connected"] is True
     assert "profile_relink_url" not in sync()
+    sync_and_wait(calgate, person.account_id)
+    statuses, periods = availability(calgate, app, person.account_id)
+    assert statuses[0]["status"] == "fresh" and periods
+
+
+def availability(calgate, app, sub):  # type: ignore[no-untyped-def]
+    """(member_statuses, available periods) for the next week's working hours of ``sub``."""
+    day = dt.date.today() + dt.timedelta(days=1)
+    body = {
+        "participants": [{"members": [{"sub": sub}]}], "required_duration": {"minutes": 30}, "include_member_statuses": True,
+        "query_periods": [{"start": f"{day}T06:00:00Z", "end": f"{day}T20:00:00Z"}],
+    }
+    response = httpx.post(f"{calgate.url}/v1/availability", json=body, headers=bearer(app.client_secret))
+    assert response.status_code == 200, response.text
+    return response.json()["member_statuses"], response.json()["available_periods"]
 

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -250,3 +251,48 @@ def test_revoked_access_disconnects_the_profile_and_tells_the_channel(calgate, g
     profile = httpx.get(f"{calgate.url}/v1/profiles", headers=person.headers).json()["profiles"][0]
     assert profile["profile_connected"] is False and profile["profile_relink_url"].endswith(profile["profile_id"])
     assert "Connect again from the application" in httpx.get(profile["profile_relink_url"]).text
+
+
+def member_status(calgate: LiveServer, person: Connected) -> dict[str, Any]:
+    body = {
+        "participants": [{"members": [{"sub": person.account_id}]}], "required_duration": {"minutes": 60},
+        "query_periods": [{"start": f"{DAY}T08:00:00Z", "end": f"{DAY}T13:00:00Z"}], "include_member_statuses": True,
+    }
+    response = httpx.post(f"{calgate.url}/v1/availability", json=body, headers=bearer(person.creds.client_secret))
+    assert response.status_code == 200, response.text
+    [status] = response.json()["member_statuses"]
+    return status  # type: ignore[no-any-return]
+
+
+def test_a_failing_then_stale_source_is_never_read_as_free(calgate, google_standin):  # type: ignore[no-untyped-def]
+    """Google's freeBusy answers 200 with an error for the calendar: the sync fails, the last
+    good read still counts for a while (failing), then the person is offered nowhere (stale)."""
+    email = f"dee-{secrets.token_hex(3)}@example.test"
+    google_standin.reset()
+    google_standin.add_user(email)
+    google_standin.consent = Consent(email=email)
+    google_standin.state.create(email, email, {"start": {"dateTime": f"{DAY}T09:00:00Z"}, "end": {"dateTime": f"{DAY}T10:00:00Z"}})
+    person = connect(calgate, "google", "free_busy")
+    sync_and_wait(calgate, person.account_id)
+    assert member_status(calgate, person)["status"] == "fresh"
+
+    google_standin.state.freebusy_errors[email] = "backendError"
+    sync_now(calgate, person.account_id)
+    with calgate.services.uow() as uow:
+        [profile_id] = [p.id for p in uow.profiles.of_account(person.account_id)]
+
+    def failures() -> int:
+        with calgate.services.uow() as uow:
+            return uow.profiles.get(profile_id).sync_failures
+
+    eventually(lambda: failures() > 0)
+    failing = member_status(calgate, person)
+    assert failing["status"] == "failing" and failing["detail"] and failing["last_synced_at"]
+    assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]  # the last good read
+
+    with calgate.services.uow() as uow:  # an hour and more without a good read
+        uow.profiles.get(profile_id).last_synced_at = utcnow() - dt.timedelta(hours=2)
+        uow.commit()
+    stale = member_status(calgate, person)
+    assert stale["status"] == "stale" and stale["detail"].startswith("Not read for 120 minutes")
+    assert free_hours(calgate, person) == []

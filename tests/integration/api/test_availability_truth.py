@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Availability that tells the truth (hosted calendars): tentative time and calgate's
+``tentative_as_busy``, and ``include_member_statuses``. Connected sources that cannot vouch
+for a person's time are tested with the providers (tests/integration/providers)."""
+
+from tests.integration.api._availability import WORKDAY, application, ask, at, busy, errors, ok, people, query, spans
+from tests.integration.api._read_events import set_participation
+
+
+def test_tentative_time_is_busy_unless_the_request_says_otherwise(calgate):
+    app = application(calgate)
+    [ada] = people(calgate, app, 1)
+    busy(calgate, ada, "maybe", at(10), at(12))
+    set_participation(calgate, ada, "maybe", "tentative")
+    assert spans(ok(ask(calgate, app.client_secret, query(ada.account_id)))) == [(at(9), at(10)), (at(12), at(17))]
+    relaxed = ok(ask(calgate, app.client_secret, query(ada.account_id, tentative_as_busy=False)))
+    assert spans(relaxed) == [(at(9), at(17))]
+    busy(calgate, ada, "sure", at(13), at(14))
+    relaxed = ok(ask(calgate, app.client_secret, query(ada.account_id, tentative_as_busy=False)))
+    assert spans(relaxed) == [(at(9), at(13)), (at(14), at(17))]
+
+
+def test_member_statuses_are_given_when_asked(calgate):
+    app = application(calgate)
+    ada, bob = people(calgate, app, 2)
+    body = ok(ask(calgate, app.client_secret, query(ada.account_id, bob.account_id, include_member_statuses=True)))
+    assert body["member_statuses"] == [
+        {"sub": ada.account_id, "status": "fresh", "last_synced_at": None, "detail": None},
+        {"sub": bob.account_id, "status": "fresh", "last_synced_at": None, "detail": None},
+    ]
+    assert "member_statuses" not in ok(ask(calgate, app.client_secret, query(ada.account_id)))
+
+
+def test_the_extensions_take_booleans_only(calgate):
+    app = application(calgate)
+    [ada] = people(calgate, app, 1)
+    for name in ("tentative_as_busy", "include_member_statuses"):
+        response = ask(calgate, app.client_secret, query(ada.account_id, **{name: "yes"}))
+        assert errors(response, name) == [f"{name} must be true or false"]
+    assert spans(ok(ask(calgate, app.client_secret, query(ada.account_id, periods=[WORKDAY])))) == [(at(9), at(17))]
