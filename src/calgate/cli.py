@@ -41,21 +41,68 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="HTTP worker processes; more than one needs PostgreSQL.")
+@click.option("--jobs/--no-jobs", "run_jobs", default=None,
+              help="Run the job queue inside the server processes  [default: CALGATE_RUN_JOBS_IN_PROCESS, true]. "
+                   "Use --no-jobs when separate `calgate worker` processes run the jobs.")
 @click.option("--migrate/--no-migrate", "run_migrations", default=True, show_default=True, help="Upgrade the database first.")
-def serve(host: str, port: int, run_migrations: bool) -> None:
-    """Run the HTTP service (API, connect pages, dashboard) and, embedded, the job runner."""
+def serve(host: str, port: int, workers: int, run_jobs: bool | None, run_migrations: bool) -> None:
+    """Run the HTTP service (API, connect pages, dashboard) and, unless --no-jobs, the job runner."""
+    import os
+
     import uvicorn
 
     from calgate.app import create_app
 
+    if run_jobs is not None:  # worker processes build their settings from the environment
+        os.environ["CALGATE_RUN_JOBS_IN_PROCESS"] = "true" if run_jobs else "false"
     settings = Settings()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        raise click.UsageError("--workers above 1 needs PostgreSQL: set CALGATE_DATABASE_URL (see README, Production)")
     services = create_services(settings)
     if run_migrations:
         upgrade(services.db.engine)
     if settings.uses_dev_secret:
         click.echo("warning: CALGATE_SECRET_KEY is not set; using the development key", err=True)
-    click.echo(f"calgate on http://{host}:{port}  (dashboard: {settings.public_url}/dashboard)")
-    uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info")
+    jobs = "jobs in process" if settings.run_jobs_in_process else "no jobs (run `calgate worker`)"
+    click.echo(f"calgate on http://{host}:{port}  ({workers} worker(s), {jobs}; dashboard: {settings.public_url}/dashboard)")
+    if workers == 1:
+        uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info")
+        return
+    services.db.dispose()
+    uvicorn.run("calgate.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@main.command()
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 60),
+              help="Seconds between looks at the queue while it is empty.")
+def worker(poll: float) -> None:
+    """Run queued jobs (mail, push notifications, syncs, writes to providers) until stopped.
+
+    Any number of workers, on any number of machines, may share one PostgreSQL: each job is
+    claimed by one of them (SELECT … FOR UPDATE SKIP LOCKED) under a lease; a job whose worker
+    died is claimed again when its lease ends. SIGTERM or SIGINT stop it after the job in hand.
+    """
+    import logging
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    services = create_services(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    services.jobs.start(poll_seconds=poll)
+    click.echo(f"calgate worker on {services.db.engine.url.render_as_string(hide_password=True)}")
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        services.jobs.stop()
+        services.db.dispose()
+    click.echo("calgate worker stopped")
 
 
 @main.command("inbound-smtp")

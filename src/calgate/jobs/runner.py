@@ -76,8 +76,9 @@ class JobRunner:
         return True
 
     def run_until_idle(self, limit: int = 1000) -> int:
+        """Run due jobs until none is left (or ``limit``, or a stop was asked for)."""
         count = 0
-        while count < limit and self.run_once():
+        while count < limit and not self._stop.is_set() and self.run_once():
             count += 1
         return count
 
