@@ -17,7 +17,9 @@ subs as pycronofy sends) with ``required`` ``"all"`` (the default) or a number;
 ``slots`` | ``overlapping_slots``; ``include_member_statuses`` (adds ``member_statuses``:
 ``[{sub, status, last_synced_at, detail}]``, ``status`` one of fresh, failing, stale,
 needs_relink, see ``domain/source_states``); calgate's ``tentative_as_busy`` (default true;
-false lets tentative time count as free). ``excluded_events`` is accepted and ignored.
+false lets tentative time count as free); ``excluded_events`` ``[{"event_uid"} | {"event_id"}]``
+(1–50: events that do not count, e.g. the meeting being rescheduled; ``event_id`` names the
+application's own events).
 
 **Limits** (calgate's own: Cronofy's documented values were not readable from our sources,
 wire notes §12; a request past one is a 422 naming the field):
@@ -70,7 +72,8 @@ AskingApplication = Annotated[model.Application, Depends(asking_application)]
 def availability(application: AskingApplication, params: Params, services: ServicesDep) -> JSONResponse:
     asked = wire.availability(params)
     reading = availability_inputs.Reading(
-        tentative_as_busy=asked.tentative_as_busy, stale_after=dt.timedelta(seconds=services.settings.stale_after)
+        tentative_as_busy=asked.tentative_as_busy, stale_after=dt.timedelta(seconds=services.settings.stale_after),
+        excluded=asked.excluded,
     )
     with services.uow() as uow:
         found = availability_inputs.available(uow, application, asked.groups, asked.query, utcnow(), reading)

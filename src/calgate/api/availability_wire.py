@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from calgate.domain import times
+from calgate.domain.busy_time import Excluded
 from calgate.domain.availability.types import Buffer, Interval, Query, ResponseFormat
 from calgate.domain.availability_inputs import GroupRequest, MemberRequest
 from calgate.domain.errors import ValidationFailed
@@ -23,6 +24,7 @@ from calgate.domain.sequenced_availability import StepRequest
 MAX_GROUPS = 10
 MAX_MEMBERS = 50
 MAX_PERIODS = 50  # query_periods, query_slots, a member's available_periods
+MAX_EXCLUDED = 50  # excluded_events
 MAX_SPAN = dt.timedelta(days=35)
 MAX_DURATION_MINUTES = 1440
 MAX_BUFFER_MINUTES = 1440
@@ -192,6 +194,7 @@ class Request:
     query: Query
     include_member_statuses: bool = False
     tentative_as_busy: bool = True  # calgate's extension: false lets tentative time count as free
+    excluded: Excluded = Excluded()
 
 
 def _request(params: Mapping[str, Any], problems: _Problems, periods: tuple[Interval, ...] | None, slots: tuple[dt.datetime, ...] | None) -> Request | None:
@@ -264,11 +267,32 @@ def availability(params: Mapping[str, Any]) -> Request:
         problems.add("response_format", "invalid", f"response_format must be one of {', '.join(RESPONSE_FORMATS)}")
     max_results = _max_results(params, problems)
     flags = {name: _flag(params, name, default, problems) for name, default in (("include_member_statuses", False), ("tentative_as_busy", True))}
+    excluded = _excluded(params.get("excluded_events"), problems)
     if request is not None:
         _within_span(list(request.query.periods), problems)
     if errors or request is None:
         raise ValidationFailed(errors)
-    return Request(request.groups, replace(request.query, response_format=response_format, max_results=max_results), **flags)
+    query = replace(request.query, response_format=response_format, max_results=max_results)
+    return Request(request.groups, query, excluded=excluded, **flags)
+
+
+def _excluded(value: object, problems: _Problems) -> Excluded:
+    """``excluded_events``: ``[{"event_uid": …} | {"event_id": …}]``, events that do not count
+    (the application's own by ``event_id``; any it can see by ``event_uid``)."""
+    if _absent(value):
+        return Excluded()
+    items = _list(value, "excluded_events", problems, MAX_EXCLUDED, '[{"event_id": "interview-42"}]')
+    uids, event_ids = set(), set()
+    for index, item in enumerate(items or []):
+        keys = set(item) & {"event_uid", "event_id"} if isinstance(item, dict) else set()
+        found = item.get(keys.pop()) if len(keys) == 1 else None
+        if not isinstance(found, str) or not found:
+            problems.add("excluded_events", "invalid", f"excluded_events[{index}] must be {{\"event_uid\": …}} or {{\"event_id\": …}}")
+        elif "event_uid" in item:
+            uids.add(found)
+        else:
+            event_ids.add(found)
+    return Excluded(frozenset(uids), frozenset(event_ids))
 
 
 def _flag(params: Mapping[str, Any], name: str, default: bool, problems: _Problems) -> bool:

@@ -36,7 +36,8 @@ into the engine's types (docs.cronofy.com /developers/api/scheduling/availabilit
   a connected one that is stale or needs relinking is unavailable throughout, never free;
   ``Reading.statuses`` collects each member's state for ``include_member_statuses``.
 - **Tentative time** is busy unless ``Reading.tentative_as_busy`` is False (calgate's
-  ``tentative_as_busy: false``).
+  ``tentative_as_busy: false``); events in ``Reading.excluded`` (``excluded_events``) do not
+  count at all.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class Reading:
 
     tentative_as_busy: bool = True
     stale_after: dt.timedelta = source_states.DEFAULT_STALE_AFTER
+    excluded: busy_time.Excluded = field(default_factory=busy_time.Excluded)
     statuses: dict[str, source_states.SourceState] = field(default_factory=dict)
 
 
@@ -179,7 +181,7 @@ def _member(
         own = union(request.available_periods)
         allowed = own if allowed is None else intersect(allowed, own)
     counted = _counted_calendars(uow, caller, request, rule_list)
-    busy = _busy(uow, caller, account, counted, window, reading.tentative_as_busy)
+    busy = _busy(uow, caller, account, counted, window, reading)
     state = _sources(uow, caller, counted, now, reading.stale_after)
     reading.statuses.setdefault(account.id, state)
     if not state.vouches:  # what it cannot vouch for is never free
@@ -222,13 +224,16 @@ def _counted_calendars(
 
 
 def _busy(
-    uow: UnitOfWork, caller: Caller, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, tentative: bool
+    uow: UnitOfWork, caller: Caller, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, reading: Reading
 ) -> Timeline:
     if calendar_ids is not None and not calendar_ids:
         return Timeline()
     tzid = account.default_tzid or "Etc/UTC"
     try:
-        spans = busy_time.busy_spans(uow, caller, calendar_ids or (), window.start, window.end, tzid, tentative=tentative)
+        spans = busy_time.busy_spans(
+            uow, caller, calendar_ids or (), window.start, window.end, tzid,
+            tentative=reading.tentative_as_busy, excluded=reading.excluded,
+        )
     except NotFound:
         live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
         unknown = ", ".join(c for c in calendar_ids or () if c not in live)

@@ -6,23 +6,37 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from calgate.domain import accounts, scopes, times
 from calgate.domain.authorization import Caller
 from calgate.domain.errors import NotFound
+from calgate.domain.model import BusyRow
 from calgate.domain.ports import UnitOfWork
 from calgate.domain.reads import ALL_DAY_MARGIN, free_busy_status
 
 
+@dataclass(frozen=True)
+class Excluded:
+    """Events a query ignores (Availability's ``excluded_events``, e.g. the meeting being
+    moved): by ``event_uid``, or by the asking application's own ``event_id``."""
+
+    event_uids: frozenset[str] = frozenset()
+    event_ids: frozenset[str] = frozenset()
+
+    def covers(self, row: BusyRow, application_id: str) -> bool:
+        return row.id in self.event_uids or (row.event_id in self.event_ids and row.application_id == application_id)
+
+
 def busy_spans(
     uow: UnitOfWork, caller: Caller, calendar_ids: Sequence[str], start: dt.datetime, end: dt.datetime, tzid: str,
-    *, tentative: bool = True,
+    *, tentative: bool = True, excluded: Excluded | None = None,
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """When the caller's person is busy or tentative between start and end: Free/Busy's
     answer without its paging and wire shapes, for the availability engine (it reads the
     same rows as Free/Busy, only as lean tuples: events, and the busy blocks of free_busy
     profiles). ``calendar_ids`` empty means all. ``tentative=False`` leaves tentative time out
-    (calgate's ``tentative_as_busy: false``)."""
+    (calgate's ``tentative_as_busy: false``); events in ``excluded`` are left out."""
     caller.require(scopes.READ_FREE_BUSY)
     visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
     if set(calendar_ids) - visible:
@@ -34,6 +48,8 @@ def busy_spans(
     for row in uow.events.busy_rows(caller.account.id, wanted, start - ALL_DAY_MARGIN, end + ALL_DAY_MARGIN):
         status = free_busy_status(row)
         if status is None or (status == "tentative" and not tentative):
+            continue
+        if excluded is not None and excluded.covers(row, caller.application.id):
             continue
         if "T" in row.start["time"]:  # a Time: the stored instants are the event's
             span = (row.start_at, row.end_at)

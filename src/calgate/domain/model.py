@@ -251,6 +251,9 @@ class BusyRow(NamedTuple):
     end_at: dt.datetime
     transparency: str
     participation_status: str
+    id: str = ""  # the event_uid
+    event_id: str | None = None  # the managing application's key, for its own events
+    application_id: str | None = None
 
 
 @dataclass(eq=False)

@@ -171,7 +171,10 @@ class Events(_Repository[model.Event]):
     ) -> list[model.BusyRow]:
         """Live events near a window as plain rows: no ORM objects, no text columns."""
         events = tables.events.c
-        stmt = select(events.start, events.end, events.start_at, events.end_at, events.transparency, events.participation_status).where(
+        stmt = select(
+            events.start, events.end, events.start_at, events.end_at, events.transparency, events.participation_status,
+            events.id, events.event_id, events.application_id,
+        ).where(
             events.account_id == account_id,
             events.calendar_id.in_(calendar_ids),
             events.deleted.is_(False),

@@ -3,6 +3,8 @@
 ``tentative_as_busy``, and ``include_member_statuses``. Connected sources that cannot vouch
 for a person's time are tested with the providers (tests/integration/providers)."""
 
+import httpx
+
 from tests.integration.api._availability import WORKDAY, application, ask, at, busy, errors, ok, people, query, spans
 from tests.integration.api._read_events import set_participation
 
@@ -38,3 +40,28 @@ def test_the_extensions_take_booleans_only(calgate):
         response = ask(calgate, app.client_secret, query(ada.account_id, **{name: "yes"}))
         assert errors(response, name) == [f"{name} must be true or false"]
     assert spans(ok(ask(calgate, app.client_secret, query(ada.account_id, periods=[WORKDAY])))) == [(at(9), at(17))]
+
+
+def test_excluded_events_do_not_count(calgate):
+    app = application(calgate)
+    ada, bob = people(calgate, app, 2)
+    busy(calgate, ada, "interview", at(10), at(11))
+    busy(calgate, ada, "lunch", at(12), at(13))
+    busy(calgate, bob, "interview", at(14), at(15))  # the same event_id, another person's copy
+    both = query(ada.account_id, bob.account_id)
+    assert spans(ok(ask(calgate, app.client_secret, both))) == [(at(9), at(10)), (at(11), at(12)), (at(13), at(14)), (at(15), at(17))]
+    moved = ok(ask(calgate, app.client_secret, {**both, "excluded_events": [{"event_id": "interview"}]}))
+    assert spans(moved) == [(at(9), at(12)), (at(13), at(17))]
+    events = httpx.get(f"{calgate.url}/v1/events", params={"tzid": "Etc/UTC", "from": "2027-01-11", "to": "2027-01-12", "include_managed": "true"},
+                       headers=ada.headers).json()["events"]
+    lunch = next(e["event_uid"] for e in events if e["event_id"] == "lunch")
+    by_uid = ok(ask(calgate, app.client_secret, {**query(ada.account_id), "excluded_events": [{"event_uid": lunch}]}))
+    assert spans(by_uid) == [(at(9), at(10)), (at(11), at(17))]
+
+
+def test_excluded_events_must_name_one_event_each(calgate):
+    app = application(calgate)
+    [ada] = people(calgate, app, 1)
+    for bad in ([{"event_uid": "a", "event_id": "b"}], [{}], ["evt_1"], [{"event_id": ""}], [], [{"event_id": "x"}] * 51):
+        response = ask(calgate, app.client_secret, {**query(ada.account_id), "excluded_events": bad})
+        assert errors(response, "excluded_events"), bad
