@@ -25,6 +25,7 @@ from calgate.api import (
     ics_subscriptions,
     identity,
     oauth,
+    ops,
     participation,
     service_accounts,
 )
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         https_only=settings.cookies_secure,
     )
     errors.install(app)
+    ops.install(app, services)
     for module in (
         oauth,
         application_calendars,

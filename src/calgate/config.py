@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     old_secret_keys: str = Field(
         default="", description="Comma-separated previous secret keys, accepted while rotating."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set (not empty), GET /metrics asks for 'Authorization: Bearer <token>'. "
+        "/healthz and /readyz stay open.",
+    )
     smtp_url: str | None = Field(
         default=None,
         description="smtp://[user:password@]host:port (smtps:// for implicit TLS). "
