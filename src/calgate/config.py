@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         default=300, ge=5, description="Seconds between syncs of a connected calendar (CalDAV polls; no push)."
     )
     provider_timeout: float = Field(default=20.0, gt=0, description="Seconds calgate waits for a calendar provider.")
+    rate_limit: int = Field(
+        default=1200, ge=0, description="Requests per minute per application and API process (0: no limit); over it, 429 with Retry-After."
+    )
+    rate_limit_burst: int | None = Field(default=None, ge=1, description="Largest burst per application (default: rate_limit).")
     stale_after: int = Field(
         default=3600, ge=60,
         description="Seconds after its last good read that a connected calendar is stale: Availability then offers none of the person's time.",

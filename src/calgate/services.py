@@ -20,6 +20,7 @@ from calgate.jobs.provider_jobs import ProviderJobs
 from calgate.jobs.runner import JobRunner
 from calgate.mail.senders import MailSender, make_sender
 from calgate.providers.registry import Providers
+from calgate.rate_limits import RateLimiter
 from calgate.store.db import make_engine
 from calgate.store.unit_of_work import Database, SqlUnitOfWork
 
@@ -34,6 +35,7 @@ class Services:
     mail: MailSender
     jobs: JobRunner
     providers: Providers
+    limiter: RateLimiter
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.uow()
@@ -71,4 +73,5 @@ def create_services(settings: Settings) -> Services:
         mail=mail,
         jobs=runner,
         providers=providers,
+        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_burst),
     )

@@ -62,7 +62,9 @@ router = APIRouter(prefix="/v1")
 def asking_application(request: Request, services: Annotated[Services, Depends(get_services)]) -> model.Application:
     token = bearer_token(request)
     with services.uow() as uow:
-        return availability_inputs.asking_application(uow, token, utcnow())
+        application = availability_inputs.asking_application(uow, token, utcnow())
+    services.limiter.check(application.id)
+    return application
 
 
 AskingApplication = Annotated[model.Application, Depends(asking_application)]

@@ -29,7 +29,9 @@ def bearer_token(request: Request) -> str:
 def get_caller(request: Request, services: Annotated[Services, Depends(get_services)]) -> authorization.Caller:
     token = bearer_token(request)
     with services.uow() as uow:
-        return authorization.authenticate(uow, token, utcnow())
+        caller = authorization.authenticate(uow, token, utcnow())
+    services.limiter.check(caller.application.id)
+    return caller
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -21,6 +21,8 @@ from calgate.domain.errors import (
     ValidationFailed,
 )
 
+from calgate.rate_limits import RateLimited
+
 JSON_TYPE = "application/json; charset=utf-8"
 
 
@@ -68,6 +70,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return json_response(not_found_body(exc), 404)
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+        return json_response({"error": "rate_limited", "error_description": str(exc)}, 429, headers)
 
     @app.exception_handler(ProviderUnavailable)
     async def _provider_unavailable(_: Request, exc: ProviderUnavailable) -> JSONResponse:

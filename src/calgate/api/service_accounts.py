@@ -26,7 +26,9 @@ ACCEPTED = 202
 def get_service_account(request: Request, services: Annotated[Services, Depends(get_services)]) -> service_accounts.ServiceAccountCaller:
     token = bearer_token(request)
     with services.uow() as uow:
-        return service_accounts.authenticate(uow, token, utcnow())
+        caller = service_accounts.authenticate(uow, token, utcnow())
+    services.limiter.check(caller.application.id)
+    return caller
 
 
 ServiceAccountDep = Annotated[service_accounts.ServiceAccountCaller, Depends(get_service_account)]
