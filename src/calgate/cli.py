@@ -7,10 +7,12 @@ Settings come from ``CALGATE_*`` environment variables (see README, "Configurati
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
 
+from calgate import logs
 from calgate.config import Settings
 from calgate.domain import applications, ids, model
 from calgate.domain.access_modes import FEATURES
@@ -58,20 +60,21 @@ def serve(host: str, port: int, workers: int, run_jobs: bool | None, run_migrati
     if run_jobs is not None:  # worker processes build their settings from the environment
         os.environ["CALGATE_RUN_JOBS_IN_PROCESS"] = "true" if run_jobs else "false"
     settings = Settings()
+    log_config = logs.configure(settings.log_format)
     if workers > 1 and settings.database_url.startswith("sqlite"):
         raise click.UsageError("--workers above 1 needs PostgreSQL: set CALGATE_DATABASE_URL (see README, Production)")
     services = create_services(settings)
     if run_migrations:
         upgrade(services.db.engine)
     if settings.uses_dev_secret:
-        click.echo("warning: CALGATE_SECRET_KEY is not set; using the development key", err=True)
+        logging.getLogger("calgate").warning("CALGATE_SECRET_KEY is not set; using the development key")
     jobs = "jobs in process" if settings.run_jobs_in_process else "no jobs (run `calgate worker`)"
     click.echo(f"calgate on http://{host}:{port}  ({workers} worker(s), {jobs}; dashboard: {settings.public_url}/dashboard)")
     if workers == 1:
-        uvicorn.run(create_app(settings, services), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings, services), host=host, port=port, log_config=log_config)
         return
     services.db.dispose()
-    uvicorn.run("calgate.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("calgate.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=log_config)
 
 
 @main.command()
@@ -84,12 +87,11 @@ def worker(poll: float) -> None:
     claimed by one of them (SELECT … FOR UPDATE SKIP LOCKED) under a lease; a job whose worker
     died is claimed again when its lease ends. SIGTERM or SIGINT stop it after the job in hand.
     """
-    import logging
     import signal
     import threading
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    logs.configure(settings.log_format)
     services = create_services(settings)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -114,14 +116,13 @@ def inbound_smtp(host: str | None, port: int | None) -> None:
     Point that address's MX (or a forwarding rule) here. Mail to any other address is refused
     with 550; every accepted message gets 250, and what cannot be applied is logged and dropped.
     """
-    import logging
     import signal
     import threading
 
     from calgate.mail.inbound import InboundServer
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    logs.configure(settings.log_format)
     services = create_services(settings)
     server = InboundServer(services.uow, settings.organizer_email, host or settings.inbound_host, port or settings.inbound_port)
     stop = threading.Event()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
         default=300, ge=5, description="Seconds between syncs of a connected calendar (CalDAV polls; no push)."
     )
     provider_timeout: float = Field(default=20.0, gt=0, description="Seconds calgate waits for a calendar provider.")
+    log_format: Literal["text", "json"] = Field(default="text", description="Log lines of the calgate commands: text, or one JSON object per line.")
     rate_limit: int = Field(
         default=1200, ge=0, description="Requests per minute per application and API process (0: no limit); over it, 429 with Retry-After."
     )
