@@ -19,7 +19,10 @@ subs as pycronofy sends) with ``required`` ``"all"`` (the default) or a number;
 needs_relink, see ``domain/source_states``); calgate's ``tentative_as_busy`` (default true;
 false lets tentative time count as free); ``excluded_events`` ``[{"event_uid"} | {"event_id"}]``
 (1–50: events that do not count, e.g. the meeting being rescheduled; ``event_id`` names the
-application's own events).
+application's own events); calgate's ``explain: true`` adds ``explanations``: ``[{sub,
+unavailable: [{start, end, reason, event_uid?, event_id?}]}]``, every part of the query periods
+each member cannot take, ``reason`` one of source_unavailable, outside_availability_rules, busy,
+tentative, buffer (``domain/availability/explain``).
 
 **Limits** (calgate's own: Cronofy's documented values were not readable from our sources,
 wire notes §12; a request past one is a 422 naming the field):
@@ -52,6 +55,7 @@ from calgate.api import availability_wire as wire
 from calgate.api.deps import Params, ServicesDep, bearer_token, get_services
 from calgate.api.errors import json_response
 from calgate.domain import availability_inputs, model, sequenced_availability, times
+from calgate.domain.availability.explain import Explained
 from calgate.domain.availability.types import Available
 from calgate.domain.model import utcnow
 from calgate.services import Services
@@ -75,7 +79,7 @@ def availability(application: AskingApplication, params: Params, services: Servi
     asked = wire.availability(params)
     reading = availability_inputs.Reading(
         tentative_as_busy=asked.tentative_as_busy, stale_after=dt.timedelta(seconds=services.settings.stale_after),
-        excluded=asked.excluded,
+        excluded=asked.excluded, explain=asked.explain,
     )
     with services.uow() as uow:
         found = availability_inputs.available(uow, application, asked.groups, asked.query, utcnow(), reading)
@@ -91,7 +95,20 @@ def availability(application: AskingApplication, params: Params, services: Servi
             }
             for sub, state in reading.statuses.items()
         ]
+    if asked.explain:
+        body["explanations"] = [
+            {"sub": sub, "unavailable": [_explained(e) for e in parts]} for sub, parts in reading.explanations.items()
+        ]
     return json_response(body)
+
+
+def _explained(part: Explained) -> dict[str, Any]:
+    shaped: dict[str, Any] = {"start": times.format_time(part.start), "end": times.format_time(part.end), "reason": part.reason}
+    if part.event_uid is not None:
+        shaped["event_uid"] = part.event_uid
+    if part.event_id is not None:
+        shaped["event_id"] = part.event_id
+    return shaped
 
 
 @router.post("/sequenced_availability")

@@ -195,6 +195,7 @@ class Request:
     include_member_statuses: bool = False
     tentative_as_busy: bool = True  # calgate's extension: false lets tentative time count as free
     excluded: Excluded = Excluded()
+    explain: bool = False  # calgate's extension: why each member is unavailable
 
 
 def _request(params: Mapping[str, Any], problems: _Problems, periods: tuple[Interval, ...] | None, slots: tuple[dt.datetime, ...] | None) -> Request | None:
@@ -266,7 +267,7 @@ def availability(params: Mapping[str, Any]) -> Request:
     if response_format not in RESPONSE_FORMATS:
         problems.add("response_format", "invalid", f"response_format must be one of {', '.join(RESPONSE_FORMATS)}")
     max_results = _max_results(params, problems)
-    flags = {name: _flag(params, name, default, problems) for name, default in (("include_member_statuses", False), ("tentative_as_busy", True))}
+    flags = {name: _flag(params, name, default, problems) for name, default in (("include_member_statuses", False), ("tentative_as_busy", True), ("explain", False))}
     excluded = _excluded(params.get("excluded_events"), problems)
     if request is not None:
         _within_span(list(request.query.periods), problems)

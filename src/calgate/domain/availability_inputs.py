@@ -35,6 +35,9 @@ into the engine's types (docs.cronofy.com /developers/api/scheduling/availabilit
 - **Sources that cannot vouch** (``source_states``): a member whose counted calendars include
   a connected one that is stale or needs relinking is unavailable throughout, never free;
   ``Reading.statuses`` collects each member's state for ``include_member_statuses``.
+- **Explanations** (calgate's ``explain: true``, ``availability.explain``): for each member,
+  every part of the query periods they cannot take, with its reason and, where the
+  application may see it, the event.
 - **Tentative time** is busy unless ``Reading.tentative_as_busy`` is False (calgate's
   ``tentative_as_busy: false``); events in ``Reading.excluded`` (``excluded_events``) do not
   count at all.
@@ -49,6 +52,7 @@ from dataclasses import dataclass, field, replace
 from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes, source_states
 from calgate.domain.authorization import Caller
 from calgate.domain.availability import engine, intervals, rules
+from calgate.domain.availability.explain import BusyItem, Explained, explain
 from calgate.domain.availability.timeline import Timeline
 from calgate.domain.availability.types import Available, Group, Interval, Member, Query
 from calgate.domain.errors import NotFound, Unauthenticated, ValidationFailed
@@ -90,7 +94,10 @@ class Reading:
     tentative_as_busy: bool = True
     stale_after: dt.timedelta = source_states.DEFAULT_STALE_AFTER
     excluded: busy_time.Excluded = field(default_factory=busy_time.Excluded)
+    explain: bool = False  # calgate's ``explain: true``: keep each member's busy items
     statuses: dict[str, source_states.SourceState] = field(default_factory=dict)
+    items: dict[str, list[BusyItem]] = field(default_factory=dict)
+    explanations: dict[str, list[Explained]] = field(default_factory=dict)
 
 
 def asking_application(uow: UnitOfWork, bearer: str, now: dt.datetime) -> model.Application:
@@ -117,9 +124,28 @@ def available(
     uow: UnitOfWork, application: model.Application, groups: Sequence[GroupRequest], query: Query, now: dt.datetime,
     reading: Reading | None = None,
 ) -> list[Available]:
-    """Answer ``query`` (its ``groups`` left empty) for ``groups`` of the application's accounts."""
+    """Answer ``query`` (its ``groups`` left empty) for ``groups`` of the application's accounts;
+    with ``reading.explain``, ``reading.explanations`` says why each member is unavailable."""
     resolved = gather(uow, application, groups, fetch_window(query), now, reading=reading)
+    if reading is not None and reading.explain:
+        _explain(query, resolved, reading)
     return engine.available(replace(query, groups=resolved))
+
+
+def _explain(query: Query, groups: Sequence[Group], reading: Reading) -> None:
+    if query.query_slots is not None:
+        periods = [(s, s + query.duration) for s in query.query_slots]
+    else:
+        periods = [(p.start, p.end) for p in query.periods]
+    for member in (m for g in groups for m in g.members):
+        if member.sub in reading.explanations:
+            continue
+        allowed = None if member.available is None else [(i.start, i.end) for i in member.available]
+        state = reading.statuses.get(member.sub)
+        reading.explanations[member.sub] = explain(
+            periods, allowed, reading.items.get(member.sub, []), query.buffer.after, query.buffer.before,
+            vouches=state is None or state.vouches,
+        )
 
 
 def gather(
@@ -230,10 +256,18 @@ def _busy(
         return Timeline()
     tzid = account.default_tzid or "Etc/UTC"
     try:
-        spans = busy_time.busy_spans(
-            uow, caller, calendar_ids or (), window.start, window.end, tzid,
-            tentative=reading.tentative_as_busy, excluded=reading.excluded,
-        )
+        if reading.explain:
+            items = busy_time.busy_items(
+                uow, caller, calendar_ids or (), window.start, window.end, tzid,
+                tentative=reading.tentative_as_busy, excluded=reading.excluded,
+            )
+            reading.items[account.id] = items
+            spans = [(i.start, i.end) for i in items]
+        else:
+            spans = busy_time.busy_spans(
+                uow, caller, calendar_ids or (), window.start, window.end, tzid,
+                tentative=reading.tentative_as_busy, excluded=reading.excluded,
+            )
     except NotFound:
         live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
         unknown = ", ".join(c for c in calendar_ids or () if c not in live)

@@ -65,3 +65,34 @@ def test_excluded_events_must_name_one_event_each(calgate):
     for bad in ([{"event_uid": "a", "event_id": "b"}], [{}], ["evt_1"], [{"event_id": ""}], [], [{"event_id": "x"}] * 51):
         response = ask(calgate, app.client_secret, {**query(ada.account_id), "excluded_events": bad})
         assert errors(response, "excluded_events"), bad
+
+
+def test_explain_says_why_each_member_is_not_available(calgate):
+    from tests.integration.api.test_availability_managed import rule
+
+    app = application(calgate)
+    ada, bob = people(calgate, app, 2)
+    rule(calgate, ada, "days", [{"day": "monday", "start_time": "10:00", "end_time": "16:00"}], tzid="Etc/UTC")
+    busy(calgate, ada, "standup", at(11), at(12))
+    busy(calgate, ada, "maybe", at(13), at(14))
+    set_participation(calgate, ada, "maybe", "tentative")
+    body = {
+        **query({"sub": ada.account_id, "managed_availability": True}, bob.account_id, minutes=30),
+        "buffer": {"before": {"minutes": 15}}, "explain": True,
+    }
+    answer = ok(ask(calgate, app.client_secret, body))
+    ada_parts, bob_parts = (next(e["unavailable"] for e in answer["explanations"] if e["sub"] == s) for s in (ada.account_id, bob.account_id))
+    standup_uid = ada_parts[1]["event_uid"]
+    assert [(p["start"], p["end"], p["reason"], p.get("event_id")) for p in ada_parts] == [
+        (at(9), at(10), "outside_availability_rules", None),
+        (at(11), at(12), "busy", "standup"),
+        (at(12), at(12, 15), "buffer", None),
+        (at(13), at(14), "tentative", "maybe"),
+        (at(14), at(14, 15), "buffer", None),
+        (at(16), at(17), "outside_availability_rules", None),
+    ]
+    assert standup_uid.startswith("evt_")
+    assert bob_parts == []
+    # Explained parts and the offered time never overlap.
+    assert spans(answer) == [(at(10), at(11)), (at(12, 15), at(13)), (at(14, 15), at(16))]
+    assert "explanations" not in ok(ask(calgate, app.client_secret, query(ada.account_id)))

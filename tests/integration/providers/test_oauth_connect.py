@@ -254,13 +254,17 @@ def test_revoked_access_disconnects_the_profile_and_tells_the_channel(calgate, g
 
 
 def member_status(calgate: LiveServer, person: Connected) -> dict[str, Any]:
+    """The member's status, with the explanation of their unavailable time beside it."""
     body = {
         "participants": [{"members": [{"sub": person.account_id}]}], "required_duration": {"minutes": 60},
         "query_periods": [{"start": f"{DAY}T08:00:00Z", "end": f"{DAY}T13:00:00Z"}], "include_member_statuses": True,
+        "explain": True,
     }
     response = httpx.post(f"{calgate.url}/v1/availability", json=body, headers=bearer(person.creds.client_secret))
     assert response.status_code == 200, response.text
     [status] = response.json()["member_statuses"]
+    [explained] = response.json()["explanations"]
+    status["unavailable"] = [(p["start"][11:16], p["end"][11:16], p["reason"]) for p in explained["unavailable"]]
     return status  # type: ignore[no-any-return]
 
 
@@ -288,6 +292,7 @@ def test_a_failing_then_stale_source_is_never_read_as_free(calgate, google_stand
     eventually(lambda: failures() > 0)
     failing = member_status(calgate, person)
     assert failing["status"] == "failing" and failing["detail"] and failing["last_synced_at"]
+    assert failing["unavailable"] == [("09:00", "10:00", "busy")]  # a free_busy block: no event named
     assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]  # the last good read
 
     with calgate.services.uow() as uow:  # an hour and more without a good read
@@ -295,4 +300,5 @@ def test_a_failing_then_stale_source_is_never_read_as_free(calgate, google_stand
         uow.commit()
     stale = member_status(calgate, person)
     assert stale["status"] == "stale" and stale["detail"].startswith("Not read for 120 minutes")
+    assert stale["unavailable"] == [("08:00", "13:00", "source_unavailable")]
     assert free_hours(calgate, person) == []
