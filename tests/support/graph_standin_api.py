@@ -247,14 +247,15 @@ async def get_schedule(request: Request) -> Response:
         for event in owner.events.values():
             if event.calendar_id != owner.default_calendar() or event.is_cancelled or event.response == "declined":
                 continue
-            for _, s, e, _ in event.instances():
+            for instance in event.instances():
+                _, s, e, _ = instance
                 if overlaps(s, e, start, end):
                     # The privacy hazard: details the mailbox's sharing settings reveal.
                     items.append({"isPrivate": False, "status": event.show_as, "subject": event.subject,
                                   "location": event.location, "isMeeting": bool(event.attendees),
                                   "isRecurring": event.repeat is not None, "isException": False,
-                                  "isReminderSet": True, "start": render_instance(event, (event.id, s, e, None), zone, "")["start"],
-                                  "end": render_instance(event, (event.id, s, e, None), zone, "")["end"]})
+                                  "isReminderSet": True, "start": render_instance(event, instance, zone, "")["start"],
+                                  "end": render_instance(event, instance, zone, "")["end"]})
                     standin.details_sent += 1
         answers.append({"scheduleId": address, "availabilityView": "", "scheduleItems": items,
                         "workingHours": {"daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],

@@ -33,7 +33,7 @@ from calgate.domain.model import utcnow
 from calgate.domain.ports import SecretBox
 from calgate.jobs.runner import Handler
 from calgate.providers import delegation
-from calgate.providers.registry import Providers
+from calgate.providers.registry import CALDAV_PROVIDERS, Providers
 from calgate.store.unit_of_work import Database
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ class ProviderJobs:
         is NotFound: nothing of the person may be read any more."""
         assert profile.credentials_sealed is not None
         own = dict(json.loads(self.box.open(profile.credentials_sealed)))
+        if profile.provider in CALDAV_PROVIDERS and "@" in profile.name:
+            own.setdefault("email", profile.name)  # linked before the address was kept with them
         if profile.service_account_id is None:
             return own
         service_account = uow.service_accounts.get(profile.service_account_id)

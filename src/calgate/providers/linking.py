@@ -59,7 +59,10 @@ def link(provider: str, address: str, username: str, password: str, timeout: flo
         identity = email.strip()
         if not valid_email(identity):
             raise ValidationFailed.single("email", "required", "Enter the email address where you get invitations")
-    return Linked(identity.lower(), {"server_url": server_url, "username": username.strip(), "password": password}, found)
+    # The address goes with the credentials: it tells which ATTENDEE is the person (their answers
+    # to invitations count) where the server names no address of its own.
+    credentials = {"server_url": server_url, "username": username.strip(), "password": password, "email": identity.lower()}
+    return Linked(identity.lower(), credentials, found)
 
 
 def link_oauth(

@@ -90,7 +90,10 @@ class Providers:
         """A connection for one sync or write, closed afterwards. OAuth sources may refresh their
         tokens meanwhile: the caller reads ``source.credentials`` afterwards and keeps them."""
         if provider in CALDAV_PROVIDERS:
-            source: Any = CalDavSource(credentials["server_url"], credentials["username"], credentials["password"], timeout=self.timeout)
+            source: Any = CalDavSource(
+                credentials["server_url"], credentials["username"], credentials["password"], timeout=self.timeout,
+                email=credentials.get("email"),
+            )
         elif provider in self.oauth or ("delegation" in credentials and provider in self.configs):
             source = OAuthProvider(provider, self.configs[provider]).source(credentials, stores_event_details, self.timeout)
         else:

@@ -411,21 +411,43 @@ EXPECTED_BUSY = [
 ]
 
 
-def test_busy_comes_from_the_servers_free_busy_query(radicale, user, source):
+def test_busy_is_read_from_the_events_by_the_one_rule(radicale, user, source):
     url = radicale.make_calendar(user, "work", "Work")
     fill_for_busy(radicale, url)
-    assert source.busy(calendar_at(source, url), START, END) == EXPECTED_BUSY
+    transport = RefuseFreeBusy()  # the server's free-busy-query is never needed
+    with CalDavSource(radicale.url, user.username, user.password, transport=transport) as source:
+        assert source.busy(calendar_at(source, url), START, END) == EXPECTED_BUSY
+    assert transport.refused == 0
 
 
-def test_busy_falls_back_to_reading_events_where_free_busy_is_refused(radicale, user):
+INVITED = "ATTENDEE;PARTSTAT={}:mailto:ada@example.com", "ORGANIZER:mailto:boss@example.com"
+
+
+def test_the_persons_answers_count_with_the_address_they_gave(radicale, user):
+    """Radicale names no address of its own: the one the person gave at connect tells which
+    ATTENDEE they are, so a declined invitation is free and an unanswered one tentative."""
+    url = radicale.make_calendar(user, "work", "Work")
+    for name, partstat, hour in [("declined", "DECLINED", 9), ("unanswered", "NEEDS-ACTION", 10), ("accepted", "ACCEPTED", 11)]:
+        attendee, organizer = INVITED
+        radicale.put(f"{url}{name}.ics", ics(vevent(name, f"DTSTART:20310310T{hour:02d}0000Z", f"DTEND:20310310T{hour:02d}3000Z",
+                                                    "Invite", attendee.format(partstat), organizer)))
+    with CalDavSource(radicale.url, user.username, user.password, email="Ada@Example.com") as source:
+        assert source.busy(calendar_at(source, url), START, END) == [
+            BusyBlock(at(10, 10), at(10, 10).replace(minute=30), "tentative"),
+            BusyBlock(at(10, 11), at(10, 11).replace(minute=30), "busy"),
+        ]
+
+
+def test_a_calendar_that_refuses_the_query_is_read_with_free_busy_query(radicale, user):
+    """A calendar shared for free/busy only (RFC 4791 §6.1.1) answers free-busy-query alone."""
     url = radicale.make_calendar(user, "work", "Work")
     fill_for_busy(radicale, url)
-    transport = RefuseFreeBusy()
+    transport = RefuseCalendarQuery(403)
     with CalDavSource(radicale.url, user.username, user.password, transport=transport) as source:
         calendar = calendar_at(source, url)
         assert source.busy(calendar, START, END) == EXPECTED_BUSY
         assert source.busy(calendar, START, END) == EXPECTED_BUSY
-    assert transport.refused == 1
+    assert transport.refused == 1  # remembered: the second read went straight to free-busy-query
 
 
 def test_busy_over_long_windows_is_read_in_parts_and_joined(radicale, user, source):

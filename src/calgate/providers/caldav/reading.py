@@ -19,9 +19,10 @@
   a time (sent by a background thread while the previous batch is parsed), and read by
   ``ical_reader``; non-VEVENT resources (VTODO, VJOURNAL) are skipped, and
   so is one that fails to parse, logged by URL only.
-- Busy time: ``free-busy-query`` (RFC 4791 §7.10, Depth 1) in windows of at most
-  ``BUSY_WINDOW``. Where a server refuses it, a ``calendar-query`` (§7.8) for the window's
-  VEVENTs, reduced to busy blocks in memory: nothing else of the events is kept or logged.
+- Busy time: a ``calendar-query`` (§7.8) for the window's VEVENTs in windows of at most
+  ``BUSY_WINDOW``, reduced to busy blocks in memory by the one busy rule: nothing else of the
+  events is kept or logged. Only a calendar that refuses it (shared for free/busy only) is
+  read with ``free-busy-query`` (RFC 4791 §7.10, Depth 1), which ignores the person's answers.
 """
 
 from __future__ import annotations
@@ -203,47 +204,53 @@ def _multiget(client: DavClient, url: str, hrefs: list[str]) -> list[Entry]:
 
 
 def busy(
-    client: DavClient, url: str, start: dt.datetime, end: dt.datetime, owners: set[str], no_free_busy: set[str]
+    client: DavClient, url: str, start: dt.datetime, end: dt.datetime, owners: set[str], free_busy_only: set[str]
 ) -> list[BusyBlock]:
-    """Busy blocks in ``[start, end)``; ``no_free_busy`` remembers the calendars whose server
-    refused a free-busy-query."""
+    """Busy blocks in ``[start, end)``; ``free_busy_only`` remembers the calendars whose server
+    refused a calendar-query (shared with the person for free/busy only)."""
     blocks: list[BusyBlock] = []
     while start < end:
         upto = min(end, start + BUSY_WINDOW)
-        blocks += _busy_window(client, url, start, upto, owners, no_free_busy)
+        blocks += _busy_window(client, url, start, upto, owners, free_busy_only)
         start = upto
     return _merged(blocks)
 
 
 def _busy_window(
-    client: DavClient, url: str, start: dt.datetime, end: dt.datetime, owners: set[str], no_free_busy: set[str]
+    client: DavClient, url: str, start: dt.datetime, end: dt.datetime, owners: set[str], free_busy_only: set[str]
 ) -> list[BusyBlock]:
+    """The window's VEVENTs by calendar-query, reduced to busy blocks in memory by the one
+    busy rule (``domain.busyness``: a declined or unanswered invitation counts as the person
+    answered it), nothing else of them kept or logged. A server's free-busy-query cannot do
+    that (RFC 4791 §7.10 looks at TRANSP and STATUS only: a declined invitation would read as
+    busy), so it serves only calendars that refuse the calendar-query."""
     time_range = element(caldav("time-range"), start=_utc(start), end=_utc(end))
-    if url not in no_free_busy:
-        response = client.report(url, element(caldav("free-busy-query"), time_range), "1")
-        if response.is_success and response.content.lstrip()[:15].upper() == b"BEGIN:VCALENDAR":
-            return ical_reader.read_freebusy(response.content, start, end)
-        if response.status_code not in FREE_BUSY_REFUSED and not response.is_success:
+    if url not in free_busy_only:
+        vevents = element(caldav("comp-filter"), time_range, name="VEVENT")
+        query = element(
+            caldav("calendar-query"),
+            prop(caldav("calendar-data")),
+            element(caldav("filter"), element(caldav("comp-filter"), vevents, name="VCALENDAR")),
+        )
+        response = client.report(url, query, "1")
+        if response.status_code not in FREE_BUSY_REFUSED:
             raise_for_status(response)
-        no_free_busy.add(url)
-    vevents = element(caldav("comp-filter"), time_range, name="VEVENT")
-    query = element(
-        caldav("calendar-query"),
-        prop(caldav("calendar-data")),
-        element(caldav("filter"), element(caldav("comp-filter"), vevents, name="VCALENDAR")),
-    )
-    response = client.report(url, query, "1")
+            blocks: list[BusyBlock] = []
+            for entry in parse_multistatus(response).entries:
+                data = _calendar_data(entry)
+                if data is None:
+                    continue
+                try:
+                    blocks += ical_reader.busy_blocks(data, start, end, owners)
+                except ValueError:
+                    log.warning("Skipped a calendar resource that could not be read: %s", entry.url)
+            return blocks
+        free_busy_only.add(url)
+    response = client.report(url, element(caldav("free-busy-query"), time_range), "1")
     raise_for_status(response)
-    blocks: list[BusyBlock] = []
-    for entry in parse_multistatus(response).entries:
-        data = _calendar_data(entry)
-        if data is None:
-            continue
-        try:
-            blocks += ical_reader.busy_blocks(data, start, end, owners)
-        except ValueError:
-            log.warning("Skipped a calendar resource that could not be read: %s", entry.url)
-    return blocks
+    if response.content.lstrip()[:15].upper() != b"BEGIN:VCALENDAR":
+        raise SourceError("The calendar server answered the free-busy-query without a VCALENDAR")
+    return ical_reader.read_freebusy(response.content, start, end)
 
 
 def _calendar_data(entry: Entry) -> bytes | None:

@@ -70,14 +70,18 @@ class CalDavSource:
         *,
         timeout: float = 20.0,
         transport: httpx.BaseTransport | None = None,
+        email: str | None = None,
     ) -> None:
+        """``email``: the person's address when the server names none (Radicale, many
+        self-hosted servers): it tells which ATTENDEE is the person, so their answers count."""
         self.server_url = server_url
         self._username = username
+        self._given_email = email
         self._client = DavClient(username, password, timeout=timeout, transport=transport)
         self._principal: str | None = None
         self._home: str | None = None
         self._email: str | None = None
-        self._no_free_busy: set[str] = set()
+        self._free_busy_only: set[str] = set()
 
     @classmethod
     def discover(
@@ -156,7 +160,7 @@ class CalDavSource:
         return read(self._client, calendar.remote_id, sync_state, start, end, self._owner_emails())
 
     def busy(self, calendar: RemoteCalendar, start: dt.datetime, end: dt.datetime) -> list[BusyBlock]:
-        return reading.busy(self._client, calendar.remote_id, start, end, self._owner_emails(), self._no_free_busy)
+        return reading.busy(self._client, calendar.remote_id, start, end, self._owner_emails(), self._free_busy_only)
 
     def put(self, calendar: RemoteCalendar, name: str, ical: bytes, etag: str | None) -> WrittenResource:
         absolute = urlsplit(name).scheme in ("http", "https")
@@ -213,7 +217,7 @@ class CalDavSource:
 
     def _owner_emails(self) -> set[str]:
         self._locate()
-        return {e.lower() for e in (self._email, self._username) if e and "@" in e}
+        return {e.lower() for e in (self._email, self._username, self._given_email) if e and "@" in e}
 
 
 discover = CalDavSource.discover
