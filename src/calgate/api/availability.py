@@ -22,7 +22,8 @@ false lets tentative time count as free); ``excluded_events`` ``[{"event_uid"} |
 application's own events); calgate's ``explain: true`` adds ``explanations``: ``[{sub,
 unavailable: [{start, end, reason, event_uid?, event_id?}]}]``, every part of the query periods
 each member cannot take, ``reason`` one of source_unavailable, outside_availability_rules, busy,
-tentative, buffer (``domain/availability/explain``).
+tentative, buffer, constraint (``domain/availability/explain``); a member's
+``availability_constraints`` (``[{limit, period, tzid?, tags?}]``, see the README).
 
 **Limits** (calgate's own: Cronofy's documented values were not readable from our sources,
 wire notes §12; a request past one is a 422 naming the field):

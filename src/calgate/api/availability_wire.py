@@ -17,7 +17,8 @@ from typing import Any
 from calgate.domain import times
 from calgate.domain.busy_time import Excluded
 from calgate.domain.availability.types import Buffer, Interval, Query, ResponseFormat
-from calgate.domain.availability_inputs import GroupRequest, MemberRequest
+from calgate.domain.availability_inputs import Constraint, GroupRequest, MemberRequest
+from calgate.domain.events import read_tags
 from calgate.domain.errors import ValidationFailed
 from calgate.domain.sequenced_availability import StepRequest
 
@@ -25,6 +26,7 @@ MAX_GROUPS = 10
 MAX_MEMBERS = 50
 MAX_PERIODS = 50  # query_periods, query_slots, a member's available_periods
 MAX_EXCLUDED = 50  # excluded_events
+MAX_CONSTRAINTS = 10  # a member's availability_constraints
 MAX_SPAN = dt.timedelta(days=35)
 MAX_DURATION_MINUTES = 1440
 MAX_BUFFER_MINUTES = 1440
@@ -134,10 +136,45 @@ def _member(value: object, where: str, problems: _Problems) -> MemberRequest | N
     managed = value.get("managed_availability", False)
     if not isinstance(managed, bool):
         problems.add("participants", "invalid", f"{where}.managed_availability must be true or false")
+    constraints = _constraints(value.get("availability_constraints"), f"{where}.availability_constraints", problems)
     return MemberRequest(
         sub=value["sub"], calendar_ids=ids["calendar_ids"], available_periods=periods,
-        managed_availability=managed is True, availability_rule_ids=ids["availability_rule_ids"],
+        managed_availability=managed is True, availability_rule_ids=ids["availability_rule_ids"], constraints=constraints,
     )
+
+
+def _constraints(value: object, where: str, problems: _Problems) -> tuple[Constraint, ...]:
+    """``[{limit, period: day|week, tzid?, tags?: {"private": [{"value"}]}}]``: at most ``limit``
+    of the application's events (with every tag named) per local day or week (Monday first)."""
+    if _absent(value):
+        return ()
+    items = _list(value, where, problems, MAX_CONSTRAINTS, '[{"limit": 2, "period": "day", "tzid": "Europe/London"}]')
+    out = []
+    for index, item in enumerate(items or []):
+        place = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            problems.add("participants", "invalid", f"{place} must be an object")
+            continue
+        limit, period, tzid = item.get("limit"), item.get("period"), item.get("tzid")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
+            problems.add("participants", "invalid", f"{place}.limit must be a whole number from 1 to 1000")
+            continue
+        if period not in ("day", "week"):
+            problems.add("participants", "invalid", f"{place}.period must be day or week")
+            continue
+        if tzid is not None:
+            try:
+                times.zone(tzid)
+            except ValidationFailed:
+                problems.add("participants", "invalid", f"{place}.tzid is not a known time zone")
+                continue
+        errors: Errors = {}
+        tags = read_tags(item.get("tags"), "tags", errors)
+        if errors:
+            problems.add("participants", "invalid", f"{place}.tags must be {{\"private\": [{{\"value\": …}}]}}")
+            continue
+        out.append(Constraint(limit=limit, period=period, tzid=tzid, tags=tuple(tags)))
+    return tuple(out)
 
 
 def _groups(value: object, problems: _Problems) -> tuple[GroupRequest, ...]:

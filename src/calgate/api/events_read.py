@@ -70,4 +70,6 @@ def _event(view: reads.EventView, organizer_email: str, localized: bool) -> dict
         body["url"] = event.url
     if event.color:
         body["color"] = event.color
+    if managed and event.tags:
+        body["tags"] = {"private": [{"value": tag} for tag in event.tags]}
     return body

@@ -45,13 +45,15 @@ into the engine's types (docs.cronofy.com /developers/api/scheduling/availabilit
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes, source_states
+from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes, source_states, times
 from calgate.domain.authorization import Caller
 from calgate.domain.availability import engine, intervals, rules
+from calgate.domain.availability.intervals import Span
 from calgate.domain.availability.explain import BusyItem, Explained, explain
 from calgate.domain.availability.timeline import Timeline
 from calgate.domain.availability.types import Available, Group, Interval, Member, Query
@@ -64,6 +66,18 @@ Errors = dict[str, list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """At most ``limit`` of the asking application's events (those carrying every tag in
+    ``tags``) per day or week (Monday first) in ``tzid`` (default: the member's zone); a day or
+    week that has reached it is unavailable (Cronofy's ``availability_constraints``)."""
+
+    limit: int
+    period: str  # day | week
+    tzid: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MemberRequest:
     """One member as the request names it. ``calendar_ids`` None: every calendar counts."""
 
@@ -72,6 +86,7 @@ class MemberRequest:
     available_periods: tuple[Interval, ...] | None = None
     managed_availability: bool = False
     availability_rule_ids: tuple[str, ...] | None = None
+    constraints: tuple[Constraint, ...] = ()
 
     @property
     def managed(self) -> bool:
@@ -97,6 +112,7 @@ class Reading:
     explain: bool = False  # calgate's ``explain: true``: keep each member's busy items
     statuses: dict[str, source_states.SourceState] = field(default_factory=dict)
     items: dict[str, list[BusyItem]] = field(default_factory=dict)
+    limits: dict[str, tuple[list[Interval] | None, list[Span]]] = field(default_factory=dict)  # rules, constraints
     explanations: dict[str, list[Explained]] = field(default_factory=dict)
 
 
@@ -140,11 +156,12 @@ def _explain(query: Query, groups: Sequence[Group], reading: Reading) -> None:
     for member in (m for g in groups for m in g.members):
         if member.sub in reading.explanations:
             continue
-        allowed = None if member.available is None else [(i.start, i.end) for i in member.available]
+        rules, constrained = reading.limits.get(member.sub, (None, []))
+        allowed = None if rules is None else [(i.start, i.end) for i in rules]
         state = reading.statuses.get(member.sub)
         reading.explanations[member.sub] = explain(
             periods, allowed, reading.items.get(member.sub, []), query.buffer.after, query.buffer.before,
-            vouches=state is None or state.vouches,
+            vouches=state is None or state.vouches, constrained=constrained,
         )
 
 
@@ -206,6 +223,10 @@ def _member(
     if request.available_periods is not None:
         own = union(request.available_periods)
         allowed = own if allowed is None else intersect(allowed, own)
+    constrained = _constrained(uow, application, account, request.constraints, window)
+    reading.limits.setdefault(account.id, (allowed, constrained))
+    if constrained:
+        allowed = [Interval(s, e) for s, e in intervals.subtract([(i.start, i.end) for i in (allowed or [window])], constrained)]
     counted = _counted_calendars(uow, caller, request, rule_list)
     busy = _busy(uow, caller, account, counted, window, reading)
     state = _sources(uow, caller, counted, now, reading.stale_after)
@@ -213,6 +234,45 @@ def _member(
     if not state.vouches:  # what it cannot vouch for is never free
         return Member(sub=account.id, busy=busy, available=())
     return Member(sub=account.id, busy=busy, available=None if allowed is None else tuple(allowed))
+
+
+_WEEK = dt.timedelta(days=7)
+
+
+def _constrained(
+    uow: UnitOfWork, application: model.Application, account: model.Account, constraints: Sequence[Constraint], window: Interval
+) -> list[Span]:
+    """The days and weeks of ``window`` in which the member has reached a constraint's limit."""
+    if not constraints:
+        return []
+    events = [
+        e for e in uow.events.managed(account.id, application.id)
+        if not e.deleted and window.start - _WEEK <= e.start_at < window.end + _WEEK
+    ]
+    full: list[Span] = []
+    for constraint in constraints:
+        zone = times.zone(constraint.tzid or account.default_tzid or "Etc/UTC")
+        starts = sorted(e.start_at for e in events if set(constraint.tags) <= set(e.tags))
+        for first, last in _calendar_periods(window, constraint.period, zone):
+            if bisect.bisect_left(starts, last) - bisect.bisect_left(starts, first) >= constraint.limit:
+                full.append((first, last))
+    return intervals.merge(full)
+
+
+def _calendar_periods(window: Interval, period: str, zone: dt.tzinfo) -> list[Span]:
+    """The local days (or Monday-first weeks) in ``zone`` that overlap ``window``, as UTC spans."""
+    day = window.start.astimezone(zone).date()
+    if period == "week":
+        day -= dt.timedelta(days=day.weekday())
+    step = dt.timedelta(days=7 if period == "week" else 1)
+    out: list[Span] = []
+    while True:
+        first = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+        if first >= window.end:
+            return out
+        last = dt.datetime.combine(day + step, dt.time(), zone).astimezone(dt.UTC)
+        out.append((first, last))
+        day += step
 
 
 def _sources(

@@ -77,6 +77,7 @@ class EventInput:
     color: str | None = None
     invite: list[dict[str, str]] = field(default_factory=list)
     remove: list[dict[str, str]] = field(default_factory=list)
+    tags: list[str] | None = None  # None: keep the event's tags as they are
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "EventInput":
@@ -129,14 +130,41 @@ class EventInput:
             attendees = {}
         invite = _people(attendees.get("invite") or [], "attendees", errors)
         remove = _people(attendees.get("remove") or attendees.get("reject") or [], "attendees", errors)
+        tags = read_tags(params.get("tags"), "tags", errors) if "tags" in params else None
         if errors:
             raise ValidationFailed(errors)
         assert event_id and summary and start and end
         return cls(
             event_id=event_id, summary=summary, start=start, end=end, description=description,
             location=location or None, url=url, reminders=reminders, transparency=str(transparency),
-            color=color, invite=invite, remove=remove,
+            color=color, invite=invite, remove=remove, tags=tags,
         )
+
+
+MAX_TAGS, MAX_TAG = 20, 100
+
+
+def read_tags(value: Any, name: str, errors: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """``{"private": [{"value": "Interview"}, …]}`` → the values (the application's own tags;
+    Availability constraints count events by them). Up to 20 values of 1 to 100 characters."""
+    example = 'tags must be {"private": [{"value": "Interview"}]}'
+    if value is None:
+        return []
+    if not isinstance(value, dict) or set(value) - {"private"} or not isinstance(value.get("private", []), list):
+        _add(errors, name, "invalid", example)
+        return []
+    found: list[str] = []
+    for item in value.get("private", []):
+        text = item.get("value") if isinstance(item, dict) else None
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TAG:
+            _add(errors, name, "invalid", f"each tag is {{\"value\": text of 1 to {MAX_TAG} characters}}")
+            return []
+        if text not in found:
+            found.append(text)
+    if len(found) > MAX_TAGS:
+        _add(errors, name, "too_many", f"at most {MAX_TAGS} tags")
+        return []
+    return found
 
 
 def _fingerprint(event: model.Event) -> str:
@@ -144,6 +172,8 @@ def _fingerprint(event: model.Event) -> str:
         k: getattr(event, k)
         for k in ("summary", "description", "start", "end", "location", "url", "reminders", "transparency", "color")
     }
+    if event.tags:  # (only when set: events stored before tags keep their fingerprint)
+        content["tags"] = event.tags
     # An attendee's answer (an iTIP REPLY, ``invites.receive_reply``) is not a change of content.
     content["attendees"] = [{k: v for k, v in a.items() if k != "status"} for a in event.attendees]
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
@@ -187,6 +217,8 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
     event.end = {"time": command.end.wire(), "tzid": command.end.tzid}
     event.location, event.url, event.reminders = command.location, command.url, command.reminders
     event.transparency, event.color = command.transparency, command.color
+    if command.tags is not None:
+        event.tags = list(command.tags)
     event.attendees = list(attendees.values())
     fingerprint = _fingerprint(event)
     if not created and not was_deleted and fingerprint == event.fingerprint:

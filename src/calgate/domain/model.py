@@ -159,6 +159,7 @@ class Event:
     # Where it was before its times last changed (Read Events' ``include_moved``).
     moved_from_start_at: dt.datetime | None = None
     moved_from_end_at: dt.datetime | None = None
+    tags: list[str] = field(default_factory=list)  # the application's private tags (values)
 
     def move(self, start_at: dt.datetime, end_at: dt.datetime) -> None:
         """New instants; the old ones are remembered when the event had any and they differ."""

@@ -9,10 +9,12 @@ precedence (a part is given the first reason that applies):
    (``source_states``: stale, or needs relink);
 2. ``outside_availability_rules``: outside the member's managed availability or own
    ``available_periods``;
-3. ``busy``, then ``tentative``: the events (or busy blocks) that count, each part naming the
+3. ``constraint``: a day or week in which the member already has as many of the
+   application's events as an availability constraint allows;
+4. ``busy``, then ``tentative``: the events (or busy blocks) that count, each part naming the
    event where the application may see it;
-4. ``buffer``: the gaps the query's buffers keep around those events;
-5. and what is left is the member's own available time, exactly what the engine
+5. ``buffer``: the gaps the query's buffers keep around those events;
+6. and what is left is the member's own available time, exactly what the engine
    (``Timeline.free``) finds for the member alone.
 
 Pure: no I/O, values in, values out; property-tested against the engine.
@@ -28,6 +30,7 @@ from calgate.domain.availability.intervals import Span, expand, intersect, merge
 
 SOURCE_UNAVAILABLE = "source_unavailable"
 OUTSIDE_RULES = "outside_availability_rules"
+CONSTRAINT = "constraint"
 BUSY, TENTATIVE, BUFFER = "busy", "tentative", "buffer"
 
 
@@ -59,6 +62,7 @@ def explain(
     lead: dt.timedelta,
     trail: dt.timedelta,
     vouches: bool = True,
+    constrained: Sequence[Span] = (),
 ) -> list[Explained]:
     """The member's unavailable parts of ``periods`` (any pairs), sorted by start. ``lead`` and
     ``trail`` grow each busy item before its start and after its end, as the engine does."""
@@ -70,6 +74,10 @@ def explain(
     if allowed is not None:
         within = intersect(query, merge(allowed))
         out += [Explained(s, e, OUTSIDE_RULES) for s, e in subtract(query, within)]
+    if constrained:
+        limited = intersect(within, merge(constrained))
+        out += [Explained(s, e, CONSTRAINT) for s, e in limited]
+        within = subtract(within, limited)
     covered: list[Span] = []
     ranked = sorted(items, key=lambda i: (i.status != BUSY, i.start, i.end))
     for item in ranked:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calgate.domain.availability.explain import BUFFER, BUSY, OUTSIDE_RULES, SOURCE_UNAVAILABLE, TENTATIVE, BusyItem, explain
-from calgate.domain.availability.intervals import intersect, merge
+from calgate.domain.availability.intervals import intersect, merge, subtract
 from calgate.domain.availability.timeline import Timeline
 
 T0 = dt.datetime(2027, 1, 11, tzinfo=dt.UTC)
@@ -31,11 +31,12 @@ buffers = st.integers(0, 30).map(lambda m: dt.timedelta(minutes=m))
 
 
 @settings(max_examples=400, deadline=None)
-@given(spans.filter(bool), st.one_of(st.none(), spans), items, buffers, buffers)
-def test_explained_and_free_time_partition_the_query(periods, allowed, busy, lead, trail):
+@given(spans.filter(bool), st.one_of(st.none(), spans), items, buffers, buffers, spans)
+def test_explained_and_free_time_partition_the_query(periods, allowed, busy, lead, trail, constrained):
     query = merge(periods)
-    explained = explain(periods, allowed, busy, lead, trail)
+    explained = explain(periods, allowed, busy, lead, trail, constrained=constrained)
     within = query if allowed is None else intersect(query, merge(allowed))
+    within = subtract(within, merge(constrained))
     free = Timeline((i.start, i.end) for i in busy).free(within, lead, trail, TICK)
     parts = sorted([(e.start, e.end) for e in explained] + free)
     assert all(a[1] <= b[0] for a, b in zip(parts, parts[1:]))  # disjoint
