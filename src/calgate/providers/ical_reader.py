@@ -36,11 +36,8 @@ status is tentative or the owner's answer is tentative or needs_action; **busy**
 to the window. Vendor properties such as X-MICROSOFT-CDO-BUSYSTATUS are not read.
 
 **What is parsed.** Before icalendar sees a resource, its content lines are narrowed to what
-these functions read (``_narrowed``): inside VEVENT, VTODO and VJOURNAL only the properties
-named in ``_READ`` (for ``busy_blocks``, ``_BUSY_READ``: no summary, description, location or
-URL), VTIMEZONE whole, the calendar's own properties but VERSION and PRODID; alarms and other
-nested components are dropped. Parsing is most of a sync's work, and a real calendar's events
-carry many properties calgate never reads (DTSTAMP, CREATED, X-…, VALARM).
+these functions read (``ical_lines.narrowed``; for ``busy_blocks`` without summary,
+description, location or URL).
 
 **Privacy.** ``busy_blocks`` returns start, end and status only, its events' texts are never
 even parsed, and ``IcalError`` messages never quote the data (icalendar's own messages do, so
@@ -59,7 +56,7 @@ import recurring_ical_events
 
 from calgate.domain import busyness
 from calgate.domain.calendar_sources import BusyBlock, EventTimeValue, RemoteOccurrence
-from calgate.providers import ical_times
+from calgate.providers import ical_lines, ical_times
 from calgate.providers.ical_times import ETC_UTC, UTC
 
 __all__ = ["IcalError", "busy_blocks", "read_freebusy", "read_resource"]
@@ -75,14 +72,6 @@ _TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
 # them along with the rest): the tzid labels of DTSTART and DTEND, and how far a
 # RANGE=THISANDFUTURE override moves the occurrences after it (seconds).
 _START_TZID, _END_TZID, _SHIFT = "X-CALGATE-START-TZID", "X-CALGATE-END-TZID", "X-CALGATE-SHIFT"
-# The properties of an event that are read: its time, recurrence (SEQUENCE orders overrides
-# for the expander), busy-ness, and, for read_resource only, its texts.
-_BUSY_READ = frozenset(
-    b"UID DTSTART DTEND DURATION RRULE RDATE EXDATE EXRULE RECURRENCE-ID SEQUENCE TRANSP STATUS ATTENDEE ORGANIZER".split()
-)
-_READ = _BUSY_READ | {b"SUMMARY", b"DESCRIPTION", b"LOCATION", b"URL"}
-_ITEMS = frozenset({b"VEVENT", b"VTODO", b"VJOURNAL"})
-_UNREAD_CALENDAR_PROPERTIES = frozenset({b"VERSION", b"PRODID"})
 
 
 class IcalError(ValueError):
@@ -104,7 +93,7 @@ def read_resource(
 ) -> tuple[str, list[RemoteOccurrence]]:
     """(UID, occurrences within [start, end)) of one calendar object resource (recurrences expanded)."""
     with _readable():
-        uid, recurring, hits = _expand(_narrowed(ical, _READ), start, end)
+        uid, recurring, hits = _expand(ical_lines.narrowed(ical, ical_lines.READ), start, end)
         owners = _owners(owner_emails)
         return uid, [_occurrence(uid, recurring, hit, owners) for hit in hits]
 
@@ -112,7 +101,7 @@ def read_resource(
 def busy_blocks(ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str]) -> list[BusyBlock]:
     """The busy/tentative time of one calendar object resource within [start, end); nothing else (free_busy fallback)."""
     with _readable():
-        _, _, hits = _expand(_narrowed(ical, _BUSY_READ), start, end)
+        _, _, hits = _expand(ical_lines.narrowed(ical, ical_lines.BUSY_READ), start, end)
         owners = _owners(owner_emails)
         statuses = [_busyness(hit.component, owners) for hit in hits]
     blocks = []
@@ -160,40 +149,6 @@ def _readable() -> Iterator[None]:
         yield
     except icalendar.BrokenCalendarProperty:
         raise IcalError("a property of the event is not readable") from None
-
-
-def _narrowed(ical: bytes, read: frozenset[bytes]) -> bytes:
-    """``ical`` with only the content lines that are read (see the module's What is parsed).
-    A folded line (RFC 5545 §3.1: its continuations start with a space or tab) is kept or
-    dropped whole; anything unreadable is left for the parser to judge."""
-    kept: list[bytes] = []
-    path: list[bytes] = []  # the open components, outermost first
-    keep = True
-    for line in ical.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if keep:
-                kept.append(line)
-            continue
-        name = line.split(b":", 1)[0].split(b";", 1)[0].strip().upper()
-        if name in (b"BEGIN", b"END"):
-            component = line.partition(b":")[2].strip().upper()
-            inside = path[1:2] == [b"VTIMEZONE"] or len(path) + (name == b"BEGIN") <= 2
-            if name == b"BEGIN":
-                path.append(component)
-            elif path:
-                path.pop()
-            keep = inside
-        elif not path:
-            keep = True  # nothing outside VCALENDAR: let the parser refuse it
-        elif len(path) == 1:
-            keep = name not in _UNREAD_CALENDAR_PROPERTIES
-        elif path[1] == b"VTIMEZONE":
-            keep = True
-        else:
-            keep = len(path) == 2 and path[1] in _ITEMS and name in read
-        if keep:
-            kept.append(line)
-    return b"\n".join(kept)
 
 
 def _expand(ical: bytes, start: dt.datetime, end: dt.datetime) -> tuple[str, bool, list[_Hit]]:

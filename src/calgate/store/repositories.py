@@ -27,27 +27,20 @@ def flush(session: Session) -> None:
         raise Conflict(str(exc.orig)) from exc
 
 
-def _defaults(cls: type) -> dict[str, Callable[[], Any]]:
-    """Each field of a model dataclass → a function giving its default (raising when it has none)."""
+def _default(f: dataclasses.Field[Any]) -> Callable[[], Any]:
+    """A function giving a model field's default (raising when it has none)."""
+    if f.default is not dataclasses.MISSING:
+        return lambda value=f.default: value
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory
 
-    def missing(name: str) -> Callable[[], Any]:
-        def fail() -> Any:
-            raise TypeError(f"{cls.__name__}.{name} has no default and was not given")
+    def missing() -> Any:
+        raise TypeError(f"Event.{f.name} has no default and was not given")
 
-        return fail
-
-    out: dict[str, Callable[[], Any]] = {}
-    for f in dataclasses.fields(cls):
-        if f.default is not dataclasses.MISSING:
-            out[f.name] = lambda value=f.default: value
-        elif f.default_factory is not dataclasses.MISSING:
-            out[f.name] = f.default_factory
-        else:
-            out[f.name] = missing(f.name)
-    return out
+    return missing
 
 
-_EVENT_DEFAULTS = _defaults(model.Event)
+_EVENT_DEFAULTS = {f.name: _default(f) for f in dataclasses.fields(model.Event)}
 
 
 class _Repository(Generic[T]):

@@ -49,11 +49,8 @@ def _flows(request: Request) -> dict[str, Any]:
 class Flow(SessionFlow):
     """One person's way through the connect pages: the request, its application, progress."""
 
-    session_key, path = "flows", "/oauth/connect"
+    session_key, path, request_type = "flows", "/oauth/connect", connect.ConnectRequest
     request: connect.ConnectRequest
-
-    def load_request(self, data: dict[str, Any]) -> connect.ConnectRequest:
-        return connect.ConnectRequest.from_dict(data)
 
 
 def load_flow(flow_id: str, request: Request, services: ServicesDep) -> Flow:

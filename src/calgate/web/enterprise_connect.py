@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from calgate.api.deps import ServicesDep
-from calgate.domain import access_modes, service_accounts
+from calgate.domain import access_modes, enterprise_connect
 from calgate.domain.errors import AuthorizeError, ValidationFailed
 from calgate.domain.model import utcnow
 from calgate.providers import delegation
@@ -37,13 +37,11 @@ class Flow(SessionFlow):
     """The administrator's way through the pages."""
 
     session_key, path, max_flows = "enterprise_flows", "/enterprise_connect/connect", 2
-    request: service_accounts.EnterpriseRequest
-
-    def load_request(self, data: dict[str, Any]) -> service_accounts.EnterpriseRequest:
-        return service_accounts.EnterpriseRequest.from_dict(data)
+    request_type = enterprise_connect.EnterpriseRequest
+    request: enterprise_connect.EnterpriseRequest
 
     def offered_modes(self) -> list[access_modes.AccessModePolicy]:
-        return service_accounts.offered_modes(self.app)
+        return enterprise_connect.offered_modes(self.app)
 
 
 def load_flow(flow_id: str, request: Request, services: ServicesDep) -> Flow:
@@ -59,7 +57,7 @@ def authorize(request: Request, services: ServicesDep) -> Response:
     params = dict(request.query_params.items())
     try:
         with services.uow() as uow:
-            app, validated = service_accounts.validate_request(uow, params)
+            app, validated = enterprise_connect.validate_request(uow, params)
     except AuthorizeError as exc:
         if not exc.redirectable:
             return error_page(request, "This link cannot be used", exc.description, 400)
@@ -72,15 +70,15 @@ def authorize(request: Request, services: ServicesDep) -> Response:
 def _step(request: Request, flow: Flow, status: int = 200, **extra: Any) -> HTMLResponse:
     common = {"app": flow.app, "flow_id": flow.id, "can_go_back": flow.chooser_offered, "policy": flow.policy, **extra}
     if flow.policy is None:
-        return render(request, "enterprise/choose_mode.html", status, modes=service_accounts.offered_modes(flow.app), **common)
+        return render(request, "enterprise/choose_mode.html", status, modes=enterprise_connect.offered_modes(flow.app), **common)
     if flow.request.provider is None:
-        providers = [(name, service_accounts.PROVIDER_LABELS[name]) for name in service_accounts.PROVIDERS]
+        providers = [(name, enterprise_connect.PROVIDER_LABELS[name]) for name in enterprise_connect.PROVIDERS]
         return render(request, "enterprise/choose_provider.html", status, providers=providers, **common)
-    label = service_accounts.PROVIDER_LABELS[flow.request.provider]
+    label = enterprise_connect.PROVIDER_LABELS[flow.request.provider]
     if "credentials" not in flow.data:
         return render(request, "enterprise/credentials.html", status, provider=flow.request.provider, provider_label=label,
                       **{"form": {}, **common})
-    powers, delegated = service_accounts.describe(flow.request)
+    powers, delegated = enterprise_connect.describe(flow.request)
     return render(request, "enterprise/consent.html", status, provider_label=label, domain=flow.data["domain"],
                   admin_email=flow.data["admin_email"], powers=powers, delegated=delegated, **common)
 
@@ -94,7 +92,7 @@ def flow_page(request: Request, flow: FlowDep) -> Response:
 def choose_mode(request: Request, form: FormDep, flow: FlowDep) -> Response:
     if flow.chooser_offered:
         try:
-            flow.request = service_accounts.chosen_mode(flow.app, flow.request, form.get("access_mode", ""))
+            flow.request = enterprise_connect.chosen_mode(flow.app, flow.request, form.get("access_mode", ""))
             flow.save(request)
         except ValidationFailed:
             pass
@@ -105,7 +103,7 @@ def choose_mode(request: Request, form: FormDep, flow: FlowDep) -> Response:
 def choose_provider(request: Request, form: FormDep, flow: FlowDep) -> Response:
     if flow.policy is not None:
         try:
-            flow.request = service_accounts.chosen_provider(flow.request, form.get("provider_name", ""))
+            flow.request = enterprise_connect.chosen_provider(flow.request, form.get("provider_name", ""))
             flow.save(request)
         except ValidationFailed:
             pass
@@ -152,7 +150,7 @@ def decide(request: Request, form: FormDep, flow: FlowDep, services: ServicesDep
         return flow.page()
     with services.uow() as uow:
         try:
-            code = service_accounts.allow(
+            code = enterprise_connect.allow(
                 uow, flow.app, flow.request, flow.data["domain"], flow.data["admin_email"], flow.data["credentials"],
                 utcnow(), services.settings.authorization_code_ttl,
             )

@@ -23,14 +23,12 @@ EXPIRED = PageError(
 class SessionFlow:
     session_key: ClassVar[str]
     path: ClassVar[str]  # the flow's page is f"{path}/{id}"
+    request_type: ClassVar[Any]  # the validated request's class: from_dict, to_dict, access_mode
     max_flows: ClassVar[int] = 4  # the cookie must stay small: the oldest flows are forgotten
 
     def __init__(self, flow_id: str, data: dict[str, Any], app: Application) -> None:
         self.id, self.data, self.app = flow_id, data, app
-        self.request = self.load_request(data["request"])
-
-    def load_request(self, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        self.request = self.request_type.from_dict(data["request"])
 
     def offered_modes(self) -> list[access_modes.AccessModePolicy]:
         return self.app.offered_modes()

@@ -43,7 +43,7 @@ import pytest
 from sqlalchemy import select
 
 from calgate.app import create_app
-from calgate.domain import service_accounts
+from calgate.domain import enterprise_connect
 from calgate.domain.model import utcnow
 from calgate.store.tables import metadata
 from tests.support.api import bearer, connect_and_exchange, token_request
@@ -368,12 +368,12 @@ def _service_account(server: LiveServer, creds: AppCredentials, domain: str) -> 
     services = server.services
     with services.uow() as uow:
         app = uow.applications.get(creds.application_id)
-        request = service_accounts.EnterpriseRequest(
-            client_id=creds.client_id, redirect_uri=creds.redirect_uri, scope=service_accounts.ACCOUNTS_MANAGE,
+        request = enterprise_connect.EnterpriseRequest(
+            client_id=creds.client_id, redirect_uri=creds.redirect_uri, scope=enterprise_connect.ACCOUNTS_MANAGE,
             delegated_scope="free_busy_write", state=None, access_mode="read_write", provider="google", code_challenge=None,
         )
         sealed = services.box.seal(json.dumps({"type": "service_account", "client_email": f"calgate@{domain}"}))
-        code = service_accounts.allow(uow, app, request, domain, f"admin@{domain}", sealed, utcnow(), 600)
+        code = enterprise_connect.allow(uow, app, request, domain, f"admin@{domain}", sealed, utcnow(), 600)
         uow.commit()
     response = token_request(server, creds, code)
     assert response.status_code == 200, response.text

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 
 from calgate.domain.calendar_sources import BusyBlock, EventTimeValue
-from calgate.providers import ical_reader, ical_times
+from calgate.providers import ical_lines, ical_times
 from calgate.providers.ical_reader import IcalError, busy_blocks, read_freebusy, read_resource
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ical"
@@ -591,7 +591,7 @@ def test_only_the_properties_read_reach_the_parser_folded_lines_whole():
         ),
         extra="X-WR-TIMEZONE:Europe/Berlin\n",
     )
-    narrowed = ical_reader._narrowed(data, ical_reader._READ).decode()
+    narrowed = ical_lines.narrowed(data, ical_lines.READ).decode()
     assert "DTSTAMP" not in narrowed and "VALARM" not in narrowed and "Reminder" not in narrowed
     assert "PRODID" not in narrowed and "X-APPLE" not in narrowed and "not a property" not in narrowed
     assert "X-WR-TIMEZONE:Europe/Berlin" in narrowed and "LOCATION:Room 1" in narrowed
@@ -603,13 +603,13 @@ def test_only_the_properties_read_reach_the_parser_folded_lines_whole():
 def test_busy_blocks_never_parse_the_texts_of_an_event():
     data = ics(event("DTSTART:20260304T090000Z", "DTEND:20260304T100000Z", "SUMMARY:Secret", "DESCRIPTION:Secret",
                      "LOCATION:Secret", "URL:https://secret.example/", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ada@example.com"))
-    narrowed = ical_reader._narrowed(data, ical_reader._BUSY_READ).decode()
+    narrowed = ical_lines.narrowed(data, ical_lines.BUSY_READ).decode()
     assert "Secret" not in narrowed and "secret.example" not in narrowed and "ATTENDEE" in narrowed
     assert busy_blocks(data, *window("2026-03-01", "2026-04-01"), ADA) == blocks(("2026-03-04T09:00", "2026-03-04T10:00", "busy"))
 
 
 def test_a_vtimezone_is_kept_whole_for_the_zone_it_defines():
     data = fixture("outlook_focus_time.ics")
-    narrowed = ical_reader._narrowed(data, ical_reader._READ)
+    narrowed = ical_lines.narrowed(data, ical_lines.READ)
     original, kept = icalendar.Calendar.from_ical(data), icalendar.Calendar.from_ical(narrowed)
     assert [z.to_ical() for z in kept.walk("VTIMEZONE")] == [z.to_ical() for z in original.walk("VTIMEZONE")]
