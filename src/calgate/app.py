@@ -25,6 +25,7 @@ from calgate.api import (
     ics_subscriptions,
     identity,
     oauth,
+    openapi,
     ops,
     participation,
     service_accounts,
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         finally:
             services.jobs.stop()
 
-    app = FastAPI(title="calgate", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="calgate", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services
     app.add_middleware(
         SessionMiddleware,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         batch,
         channels,
         service_accounts,
+        openapi,
         ics_subscriptions,
         connect,
         enterprise_connect,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -51,6 +52,14 @@ def not_found_body(exc: NotFound) -> dict[str, object]:
 
 
 def install(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _no_nul_in_paths(request: Request, call_next: Any) -> Any:
+        """No id holds a NUL character (and PostgreSQL cannot look one up): such a path names
+        nothing."""
+        if "\x00" in request.url.path or "\x00" in request.scope.get("path", ""):
+            return json_response({"error": "not_found", "error_description": "Nothing is at this address"}, 404)
+        return await call_next(request)
+
     @app.exception_handler(ValidationFailed)
     async def _validation(_: Request, exc: ValidationFailed) -> JSONResponse:
         return json_response(validation_body(exc), 422)

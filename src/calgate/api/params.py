@@ -18,7 +18,25 @@ from calgate.domain.errors import ValidationFailed
 
 
 async def read_params(request: Request) -> dict[str, Any]:
-    """Query parameters overlaid by body parameters. ``name[]`` keys become lists."""
+    """Query parameters overlaid by body parameters. ``name[]`` keys become lists. A NUL
+    character anywhere is a 422 (no database keeps one in text: PostgreSQL refuses it)."""
+    params = await _read_params(request)
+    if _has_nul(params):
+        raise ValidationFailed.single("body", "invalid", "The request must not contain the NUL character (\\u0000)")
+    return params
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+async def _read_params(request: Request) -> dict[str, Any]:
     params: dict[str, Any] = {}
     _merge(params, list(request.query_params.multi_items()))
     body = await request.body()

@@ -114,7 +114,11 @@ class EventInput:
             else:
                 location = {k: str(v) for k, v in location.items() if k in ("description", "lat", "long")}
         reminders: list[dict[str, int]] = []
-        for reminder in params.get("reminders") or []:
+        raw_reminders = params.get("reminders") or []
+        if not isinstance(raw_reminders, list):
+            _add(errors, "reminders", "invalid", "reminders must be a list such as [{\"minutes\": 10}]")
+            raw_reminders = []
+        for reminder in raw_reminders:
             minutes = reminder.get("minutes") if isinstance(reminder, dict) else None
             if not isinstance(minutes, int) or not 0 <= minutes <= 40320:
                 _add(errors, "reminders", "invalid", "each reminder needs minutes between 0 and 40320")

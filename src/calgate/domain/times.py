@@ -25,9 +25,9 @@ _TIME = re.compile(
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-def zone(tzid: str | None, field: str = "tzid") -> ZoneInfo:
+def zone(tzid: object, field: str = "tzid") -> ZoneInfo:
     try:
-        if not tzid or ".." in tzid or tzid.startswith("/"):
+        if not isinstance(tzid, str) or not tzid or ".." in tzid or tzid.startswith("/") or "\x00" in tzid:
             raise ZoneInfoNotFoundError(tzid)
         return ZoneInfo(tzid)
     except (ZoneInfoNotFoundError, ValueError):
@@ -55,8 +55,20 @@ def _invalid(field: str, value: object) -> ValidationFailed:
     return ValidationFailed.single(field, "invalid", f"{field} {value!r} is not a valid Time or Date")
 
 
+# Times and Dates outside these years are refused (422): near year 1 or 9999 a zone's offset
+# would carry them past what a datetime holds.
+FIRST_YEAR, LAST_YEAR = 1000, 9000
+
+
 def parse_time_or_date(value: object, field: str) -> dt.datetime | dt.date:
-    """A Time (aware UTC datetime) or a Date."""
+    """A Time (aware UTC datetime) or a Date, in the years ``FIRST_YEAR`` to ``LAST_YEAR``."""
+    parsed = _parse_time_or_date(value, field)
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValidationFailed.single(field, "out_of_range", f"{field} must be in the years {FIRST_YEAR} to {LAST_YEAR}")
+    return parsed
+
+
+def _parse_time_or_date(value: object, field: str) -> dt.datetime | dt.date:
     if not isinstance(value, str):
         raise _invalid(field, value)
     text = value.strip()
@@ -81,9 +93,9 @@ def parse_time_or_date(value: object, field: str) -> dt.datetime | dt.date:
         tz = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
     try:
         moment = dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=tz)
-    except ValueError:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise _invalid(field, value) from None
-    return moment.astimezone(UTC)
 
 
 def parse_time(value: object, field: str) -> dt.datetime:

@@ -49,7 +49,8 @@ async def form_data(request: Request) -> dict[str, str]:
     expected = request.session.get("csrf") or ""
     if not expected or not secrets.compare_digest(sent.encode(), str(expected).encode()):
         raise CsrfFailed()
-    return {key: str(value) for key, value in form.multi_items() if isinstance(value, str)}
+    # A NUL character is no text anyone types, and PostgreSQL cannot store one: it is dropped.
+    return {key.replace("\x00", ""): str(value).replace("\x00", "") for key, value in form.multi_items() if isinstance(value, str)}
 
 
 # The POSTed form after the CSRF check; a failed check becomes the 403 page (install below).
