@@ -30,7 +30,7 @@ def zone(tzid: object, field: str = "tzid") -> ZoneInfo:
         if not isinstance(tzid, str) or not tzid or ".." in tzid or tzid.startswith("/") or "\x00" in tzid:
             raise ZoneInfoNotFoundError(tzid)
         return ZoneInfo(tzid)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory of the database
         raise ValidationFailed.single(field, "invalid", f"{tzid!r} is not a known IANA time zone") from None
 
 

@@ -8,7 +8,7 @@ from calgate.domain.errors import ValidationFailed
 from calgate.domain.events import EventInput
 
 
-@pytest.mark.parametrize("tzid", [["Europe/London"], 7, {"a": 1}, "Europe/Lon\x00don"])
+@pytest.mark.parametrize("tzid", [["Europe/London"], 7, {"a": 1}, "Europe/Lon\x00don", "America", "Etc", "A" * 300])
 def test_a_tzid_that_is_no_string_is_refused(tzid):
     with pytest.raises(ValidationFailed):
         times.zone(tzid)
