@@ -9,6 +9,7 @@ used to decode a request body (the C# SDK sends a bogus one).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,18 +22,23 @@ async def read_params(request: Request) -> dict[str, Any]:
     """Query parameters overlaid by body parameters. ``name[]`` keys become lists. A NUL
     character anywhere is a 422 (no database keeps one in text: PostgreSQL refuses it)."""
     params = await _read_params(request)
-    if _has_nul(params):
-        raise ValidationFailed.single("body", "invalid", "The request must not contain the NUL character (\\u0000)")
+    if _unstorable(params):
+        raise ValidationFailed.single(
+            "body", "invalid", "The request must not contain the NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
+        )
     return params
 
 
-def _has_nul(value: Any) -> bool:
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no database stores these in text, and no UTF-8 encodes a lone surrogate
+
+
+def _unstorable(value: Any) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_unstorable(v) for v in value)
     return False
 
 

@@ -90,13 +90,13 @@ def read_authorizations(body: dict[str, Any]) -> list[AuthorizationRequest]:
     single_fields = {"email", "callback_url", "scope"} & set(body)
     if batch is not None and single_fields:
         raise ValidationFailed.single(
-            "service_account_authorizations", "errors.mixed", "Send either one authorization or a batch, not both"
+            "service_account_authorizations", "mixed", "Send either one authorization or a batch, not both"
         )
     if batch is None:
         items, prefix = [body], ""
     elif not isinstance(batch, list) or not 1 <= len(batch) <= MAX_BATCH:
         raise ValidationFailed.single(
-            "service_account_authorizations", "errors.length", f"Send between 1 and {MAX_BATCH} authorizations"
+            "service_account_authorizations", "length", f"Send between 1 and {MAX_BATCH} authorizations"
         )
     else:
         items, prefix = batch, "service_account_authorizations"

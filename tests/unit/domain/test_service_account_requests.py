@@ -26,7 +26,8 @@ def test_the_batch_form_takes_its_top_level_state_as_each_entrys_default():
 
 
 def test_mixing_the_forms_is_refused():
-    assert "service_account_authorizations" in fields({**ONE, "service_account_authorizations": [ONE]})
+    [(key, _)] = fields({**ONE, "service_account_authorizations": [ONE]})["service_account_authorizations"]
+    assert key == "errors.mixed"
 
 
 @pytest.mark.parametrize("count", [0, MAX_BATCH + 1])
