@@ -142,10 +142,7 @@ def choose_provider(request: Request, form: FormDep, flow: FlowDep) -> Response:
 @router.post("/oauth/connect/{flow_id}/back")
 def back(request: Request, form: FormDep, flow: FlowDep) -> Response:
     """Return to the chooser: forget the mode, provider and any email step."""
-    if flow.chooser_offered:
-        flow.request = flow.request.cleared()
-        flow.data = {"request": flow.request.to_dict(), "chooser": True}
-        flow.save(request)
+    flow.back_to_chooser(request)
     return flow.page()
 
 

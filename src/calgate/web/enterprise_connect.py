@@ -112,10 +112,7 @@ def choose_provider(request: Request, form: FormDep, flow: FlowDep) -> Response:
 
 @router.post("/enterprise_connect/connect/{flow_id}/back")
 def back(request: Request, form: FormDep, flow: FlowDep) -> Response:
-    if flow.chooser_offered:
-        flow.request = flow.request.cleared()
-        flow.data = {"request": flow.request.to_dict(), "chooser": True}
-        flow.save(request)
+    flow.back_to_chooser(request)
     return flow.page()
 
 

@@ -57,6 +57,13 @@ class SessionFlow:
             flows.pop(next(iter(flows)))
         request.session[self.session_key] = flows
 
+    def back_to_chooser(self, request: Request) -> None:
+        """Forget the mode, the provider and every step after them, where the person may choose."""
+        if self.chooser_offered:
+            self.request = self.request.cleared()
+            self.data = {"request": self.request.to_dict(), "chooser": True}
+            self.save(request)
+
     def end(self, request: Request) -> None:
         flows = self.stored(request)
         flows.pop(self.id, None)
