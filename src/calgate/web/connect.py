@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import secrets
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,19 +26,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from calgate.api.deps import ServicesDep, get_services
 from calgate.providers import linking
 from calgate.domain import access_modes, connect
-from calgate.domain.errors import AuthorizeError, ValidationFailed
+from calgate.domain.errors import ValidationFailed
 from calgate.domain.model import utcnow
-from calgate.web.flows import EXPIRED, SessionFlow
-from calgate.web.pages import FormDep, PageError, error_page, field_errors, render
+from calgate.web.flows import EXPIRED, SessionFlow, redirect_with
+from calgate.web.pages import FormDep, PageError, field_errors, render
 
 router = APIRouter()
-
-
-def redirect_with(uri: str, **params: str | None) -> RedirectResponse:
-    parts = urlsplit(uri)
-    extra = urlencode({k: v for k, v in params.items() if v is not None})
-    query = f"{parts.query}&{extra}" if parts.query else extra
-    return RedirectResponse(urlunsplit(parts._replace(query=query)), status_code=302)
 
 
 def _flows(request: Request) -> dict[str, Any]:
@@ -63,21 +55,7 @@ FlowDep = Annotated[Flow, Depends(load_flow)]
 
 @router.get("/oauth/authorize", response_class=HTMLResponse)
 def authorize(request: Request, services: ServicesDep) -> Response:
-    params = dict(request.query_params.items())
-    try:
-        with services.uow() as uow:
-            app, validated = connect.validate_request(uow, params)
-    except AuthorizeError as exc:
-        if not exc.redirectable:
-            return error_page(request, "This link cannot be used", exc.description, 400)
-        return redirect_with(
-            params["redirect_uri"], error=exc.error, error_description=exc.description, state=params.get("state")
-        )
-    # The person may choose (and come back to choose again) only when the request left the
-    # choice open; a pre-selected mode, or one implied by the scope, is the application's.
-    flow = Flow(secrets.token_urlsafe(12), {"request": validated.to_dict(), "chooser": validated.access_mode is None}, app)
-    flow.save(request)
-    return flow.page()
+    return Flow.begin(request, services, connect.validate_request)
 
 
 def _step(request: Request, flow: Flow, status: int = 200, **extra: Any) -> HTMLResponse:

@@ -15,7 +15,6 @@ there sealed until Allow; every step is a CSRF-checked POST that redirects to th
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,12 +22,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from calgate.api.deps import ServicesDep
 from calgate.domain import access_modes, enterprise_connect
-from calgate.domain.errors import AuthorizeError, ValidationFailed
+from calgate.domain.errors import ValidationFailed
 from calgate.domain.model import utcnow
 from calgate.providers import delegation
-from calgate.web.connect import redirect_with
-from calgate.web.flows import SessionFlow
-from calgate.web.pages import FormDep, PageError, error_page, field_errors, render
+from calgate.web.flows import SessionFlow, redirect_with
+from calgate.web.pages import FormDep, PageError, field_errors, render
 
 router = APIRouter()
 
@@ -54,17 +52,7 @@ FlowDep = Annotated[Flow, Depends(load_flow)]
 
 @router.get("/enterprise_connect/oauth/authorize", response_class=HTMLResponse)
 def authorize(request: Request, services: ServicesDep) -> Response:
-    params = dict(request.query_params.items())
-    try:
-        with services.uow() as uow:
-            app, validated = enterprise_connect.validate_request(uow, params)
-    except AuthorizeError as exc:
-        if not exc.redirectable:
-            return error_page(request, "This link cannot be used", exc.description, 400)
-        return redirect_with(params["redirect_uri"], error=exc.error, error_description=exc.description, state=params.get("state"))
-    flow = Flow(secrets.token_urlsafe(12), {"request": validated.to_dict(), "chooser": validated.access_mode is None}, app)
-    flow.save(request)
-    return flow.page()
+    return Flow.begin(request, services, enterprise_connect.validate_request)
 
 
 def _step(request: Request, flow: Flow, status: int = 200, **extra: Any) -> HTMLResponse:

@@ -5,19 +5,37 @@ tabs can run flows side by side. Subclasses say where they live and what a reque
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from typing import Any, ClassVar
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from calgate.domain import access_modes
+from calgate.domain.errors import AuthorizeError
 from calgate.domain.model import Application
-from calgate.web.pages import PageError
+from calgate.domain.ports import UnitOfWork
+from calgate.services import Services
+from calgate.web.pages import PageError, error_page
 
 EXPIRED = PageError(
     "This connection request has expired",
     "Go back to the application and start connecting your calendar again.",
 )
+
+
+def redirect_with(uri: str, **params: str | None) -> RedirectResponse:
+    """Back to the application's redirect_uri with ``params`` added to its own query."""
+    parts = urlsplit(uri)
+    extra = urlencode({k: v for k, v in params.items() if v is not None})
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return RedirectResponse(urlunsplit(parts._replace(query=query)), status_code=302)
+
+
+# Validates an authorize request's query: the application and the request (or AuthorizeError).
+Validate = Callable[[UnitOfWork, dict[str, str]], tuple[Application, Any]]
 
 
 class SessionFlow:
@@ -42,6 +60,27 @@ class SessionFlow:
         """Only when the application left the choice open (no access_mode, and
         free_busy_write requested) may the person choose, or come back to choose again."""
         return bool(self.data.get("chooser")) and len(self.offered_modes()) > 1
+
+    @classmethod
+    def begin(cls, request: Request, services: Services, validate: Validate) -> Response:
+        """An authorize request's first answer: a new flow's page; or, for a bad request, an
+        error page when the client or redirect_uri cannot be trusted, else the error sent back
+        to the redirect_uri. The person may choose a mode (and come back to choose again) only
+        when the request left the choice open; a pre-selected mode is the application's."""
+        params = dict(request.query_params.items())
+        try:
+            with services.uow() as uow:
+                app, validated = validate(uow, params)
+        except AuthorizeError as exc:
+            if not exc.redirectable:
+                return error_page(request, "This link cannot be used", exc.description, 400)
+            return redirect_with(
+                params["redirect_uri"], error=exc.error, error_description=exc.description, state=params.get("state")
+            )
+        data = {"request": validated.to_dict(), "chooser": validated.access_mode is None}
+        flow = cls(secrets.token_urlsafe(12), data, app)
+        flow.save(request)
+        return flow.page()
 
     @classmethod
     def stored(cls, request: Request) -> dict[str, Any]:
