@@ -213,7 +213,7 @@ def _apply_changes(uow: UnitOfWork, calendar: model.Calendar, changes: Changes, 
             if event is None:
                 new.append(_new_event(calendar, resource, occurrence, now))
                 continue
-            _fill(event, occurrence, now)
+            fill_event(event, occurrence, now)
             event.etag, event.remote_uid = resource.etag, resource.uid
         for event in existing:
             if event.recurrence_id not in seen and not event.deleted:
@@ -238,23 +238,26 @@ def _new_event(calendar: model.Calendar, resource: RemoteResource, occurrence: R
         "recurrence_id": occurrence.recurrence_id,
         "etag": resource.etag,
         "remote_uid": resource.uid,
-        **_fields(occurrence),
+        **event_fields(occurrence),
     }
 
 
-def _fill(event: model.Event, occurrence: RemoteOccurrence, now: dt.datetime) -> None:
-    """Copy the occurrence onto the event; ``updated_at`` moves only when something changed."""
-    fields = _fields(occurrence)
+def fill_event(event: model.Event, occurrence: RemoteOccurrence, now: dt.datetime) -> bool:
+    """Copy the occurrence onto the event; True (and a new ``updated_at``) only when something
+    changed. (Also how ``ics_import`` updates an imported event.)"""
+    fields = event_fields(occurrence)
     moved = (occurrence.start_at, occurrence.end_at) != (event.start_at, event.end_at)
-    if moved or any(getattr(event, name) != value for name, value in fields.items()):
-        event.move(occurrence.start_at, occurrence.end_at)
-        for name, value in fields.items():
-            setattr(event, name, value)
-        event.updated_at = now
+    if not moved and all(getattr(event, name) == value for name, value in fields.items()):
+        return False
+    event.move(occurrence.start_at, occurrence.end_at)
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.updated_at = now
+    return True
 
 
-def _fields(occurrence: RemoteOccurrence) -> dict[str, Any]:
-    """What a synced event takes from its occurrence, besides its instants."""
+def event_fields(occurrence: RemoteOccurrence) -> dict[str, Any]:
+    """What a synced (or imported) event takes from its occurrence, besides its instants."""
     return {
         "summary": occurrence.summary,
         "description": occurrence.description,

@@ -18,7 +18,7 @@ from icalendar import Event as VEvent
 from icalendar import Timezone
 
 from calgate.api.deps import ServicesDep
-from calgate.domain import subscriptions, times
+from calgate.domain import model, subscriptions, times
 
 router = APIRouter()
 PRODID = "-//calgate//ICS subscription//EN"
@@ -49,7 +49,7 @@ def render(feed: subscriptions.Feed) -> bytes:
     calendar.add("x-published-ttl", "PT15M")
     for event in feed.events:
         vevent = VEvent()
-        vevent.add("uid", event.ical_uid)
+        vevent.add("uid", feed_uid(event))
         vevent.add("sequence", event.sequence)
         vevent.add("dtstamp", event.updated_at)
         vevent.add("created", event.created_at)
@@ -75,6 +75,15 @@ def render(feed: subscriptions.Feed) -> bytes:
             first_date=min(first, Timezone.DEFAULT_FIRST_DATE), last_date=max(last, Timezone.DEFAULT_LAST_DATE)
         )
     return bytes(calendar.to_ical())
+
+
+def feed_uid(event: model.Event) -> str:
+    """The event's UID; for one occurrence of a recurring event (calgate keeps occurrences,
+    not the rule: synced or imported series) the series' UID with the occurrence's original
+    start, so that each VEVENT of the feed has a UID of its own."""
+    if event.recurrence_id is None:
+        return event.ical_uid
+    return f"{event.ical_uid}-{''.join(c for c in event.recurrence_id if c.isalnum())}"
 
 
 def _moment(point: dict[str, str]) -> dt.datetime | dt.date:
