@@ -4,6 +4,7 @@ an application's deep link (``access_mode`` + ``provider_name``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 
 import httpx
 
@@ -40,3 +41,16 @@ def connect_caldav(
     response = token_request(server, creds, result["code"])
     assert response.status_code == 200, response.text
     return Connected(creds=creds, email=email, tokens=response.json())
+
+
+def private_event(day: dt.date, uid: str, marker: str, start: str, end: str, extra: str = "") -> str:
+    """An event on ``day`` (UTC times ``HHMMSS``) whose summary, description, location,
+    organizer, attendee and UID all carry ``marker``: for the free_busy privacy tests."""
+    d = day.strftime("%Y%m%d")
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}-{marker}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{d}T{start}Z\r\nDTEND:{d}T{end}Z\r\n"
+        f"SUMMARY:Divorce lawyer {marker}\r\nDESCRIPTION:Bring papers {marker}\r\nLOCATION:Room {marker}\r\n"
+        f"ORGANIZER:mailto:boss-{marker}@example.com\r\nATTENDEE;CN=Guest {marker}:mailto:{marker}@example.com\r\n"
+        f"{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )

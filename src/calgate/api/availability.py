@@ -77,6 +77,13 @@ AskingApplication = Annotated[model.Application, Depends(asking_application)]
 
 @router.post("/availability")
 def availability(application: AskingApplication, params: Params, services: ServicesDep) -> JSONResponse:
+    return json_response(answer(services, application, params))
+
+
+def answer(services: Services, application: model.Application, params: dict[str, Any]) -> dict[str, Any]:
+    """The body of ``POST /v1/availability``'s answer to ``params`` asked by ``application``
+    (the dashboard's availability explorer runs this too, so its drawing is the API's answer).
+    Raises ``ValidationFailed`` for a body the API would answer with 422."""
     asked = wire.availability(params)
     reading = availability_inputs.Reading(
         tentative_as_busy=asked.tentative_as_busy, stale_after=dt.timedelta(seconds=services.settings.stale_after),
@@ -100,7 +107,7 @@ def availability(application: AskingApplication, params: Params, services: Servi
         body["explanations"] = [
             {"sub": sub, "unavailable": [_explained(e) for e in parts]} for sub, parts in reading.explanations.items()
         ]
-    return json_response(body)
+    return body
 
 
 def _explained(part: Explained) -> dict[str, Any]:

@@ -22,7 +22,7 @@ async def read_params(request: Request) -> dict[str, Any]:
     """Query parameters overlaid by body parameters. ``name[]`` keys become lists. A NUL
     character anywhere is a 422 (no database keeps one in text: PostgreSQL refuses it)."""
     params = await _read_params(request)
-    if _unstorable(params):
+    if unstorable(params):
         raise ValidationFailed.single(
             "body", "invalid", "The request must not contain the NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff)"
         )
@@ -32,13 +32,13 @@ async def read_params(request: Request) -> dict[str, Any]:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no database stores these in text, and no UTF-8 encodes a lone surrogate
 
 
-def _unstorable(value: Any) -> bool:
+def unstorable(value: Any) -> bool:
     if isinstance(value, str):
         return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_unstorable(v) for v in value)
+        return any(unstorable(v) for v in value)
     return False
 
 

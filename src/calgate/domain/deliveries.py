@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""What has not gone out: the dashboard's Deliveries page.
+"""What has not gone out: the dashboard's Jobs page (the queue, and troubled deliveries).
+
+``queue`` counts the jobs of a developer's applications that are not done, per kind: how
+many wait, how many a worker holds, and how long the oldest due one has waited.
 
 A delivery job (mail: ``send_mail``, ``send_invite``; push notifications:
 ``push_notification``; writes into a person's calendar: ``provider_write``; Enterprise
@@ -92,3 +95,34 @@ def retry_now(uow: UnitOfWork, developer_id: str, job_id: str, now: dt.datetime)
         return job
     job.status, job.finished_at, job.run_after = "pending", None, now
     return job
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """The developer's job queue at a glance: per kind, and the totals the page leads with."""
+
+    rows: list[model.QueueRow]
+    now: dt.datetime
+
+    @property
+    def depth(self) -> int:
+        return sum(r.pending for r in self.rows)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.failed for r in self.rows)
+
+    @property
+    def oldest_due_age(self) -> dt.timedelta | None:
+        """How long the longest-waiting due job has waited (None: nothing is waiting)."""
+        oldest = min((r.oldest_due for r in self.rows if r.oldest_due is not None), default=None)
+        return None if oldest is None else max(self.now - oldest, dt.timedelta(0))
+
+    def age_of(self, row: model.QueueRow) -> dt.timedelta | None:
+        return None if row.oldest_due is None else max(self.now - row.oldest_due, dt.timedelta(0))
+
+
+def queue(uow: UnitOfWork, developer_id: str, now: dt.datetime) -> QueueSummary:
+    """The jobs of the developer's applications that are not done: syncs, mail, webhooks, …"""
+    apps = [a.id for a in uow.applications.of_developer(developer_id)]
+    return QueueSummary(uow.jobs.queue(apps, now), now)

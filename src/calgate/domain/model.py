@@ -257,6 +257,17 @@ class BusyRow(NamedTuple):
     application_id: str | None = None
 
 
+class QueueRow(NamedTuple):
+    """The job queue for one kind of job (the dashboard's Jobs page)."""
+
+    kind: str
+    pending: int  # not finished, including those running and those waiting to retry
+    running: int  # held by a worker right now
+    due: int  # may run now and nobody holds them
+    oldest_due: dt.datetime | None  # when the longest-waiting due job became due
+    failed: int  # given up after their last attempt
+
+
 @dataclass(eq=False)
 class ServiceAccount:
     """An organization connected through Enterprise Connect (``ser_``): its administrator let

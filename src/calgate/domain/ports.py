@@ -35,6 +35,7 @@ class Developers(Repository[model.Developer], Protocol):
 class Accounts(Repository[model.Account], Protocol):
     def by_email(self, application_id: str, email: str) -> model.Account | None: ...
     def by_application_calendar_id(self, application_id: str, application_calendar_id: str) -> model.Account | None: ...
+    def of_application(self, application_id: str) -> list[model.Account]: ...
 
 
 class Profiles(Repository[model.Profile], Protocol):
@@ -143,6 +144,9 @@ class Jobs(Protocol):
     def troubled(self, application_ids: list[str], limit: int = 200) -> list[model.Job]:
         """Failed jobs, and pending ones that failed at least once, whose payload names one of
         ``application_ids``; newest first."""
+        ...
+    def queue(self, application_ids: list[str], now: dt.datetime) -> list[model.QueueRow]:
+        """Per kind, the pending and failed jobs whose payload names one of ``application_ids``."""
         ...
 
 

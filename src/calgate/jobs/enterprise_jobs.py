@@ -9,7 +9,7 @@ A person the organization does not have, or credentials the provider refuses, en
 callback (``authorization.error``: ``unknown_person``, ``access_denied``, ``provider_error``);
 an unreachable provider raises, so the runner tries again with backoff. The callback is signed
 like push notifications (``Cronofy-HMAC-SHA256``); a callback_url that does not answer 2xx is
-retried, then the job is recorded as failed (the dashboard's Deliveries page lists it). Its code
+retried, then the job is recorded as failed (the dashboard's Jobs page lists it). Its code
 is made at delivery, bound to the callback_url as redirect_uri: no code is ever stored in clear.
 """
 

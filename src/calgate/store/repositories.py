@@ -103,6 +103,9 @@ class Accounts(_Repository[model.Account]):
             model.Account.application_calendar_id == application_calendar_id,
         )
 
+    def of_application(self, application_id: str) -> list[model.Account]:
+        return self._where(model.Account.application_id == application_id, order_by=model.Account.created_at)
+
 
 class Profiles(_Repository[model.Profile]):
     cls = model.Profile
@@ -355,6 +358,32 @@ class Jobs(_Repository[model.Job]):
             .limit(limit)
         )
         return list(self.session.scalars(stmt))
+
+    def queue(self, application_ids: list[str], now: dt.datetime) -> list[model.QueueRow]:
+        """Per kind, the not-finished jobs whose payload names one of ``application_ids``."""
+        if not application_ids:
+            return []
+        job = model.Job
+        pending = job.status == "pending"
+        running = and_(pending, job.locked_until.is_not(None), job.locked_until > now)
+        due = and_(pending, job.run_after <= now, or_(job.locked_until.is_(None), job.locked_until <= now))
+        stmt = (
+            select(
+                job.kind,
+                func.count().filter(pending),
+                func.count().filter(running),
+                func.count().filter(due),
+                func.min(job.run_after).filter(due),
+                func.count().filter(job.status == "failed"),
+            )
+            .where(job.status.in_(("pending", "failed")), job.payload["application_id"].as_string().in_(application_ids))
+            .group_by(job.kind)
+            .order_by(job.kind)
+        )
+        return [
+            model.QueueRow(kind, int(waiting), int(busy), int(ready), oldest, int(failed))
+            for kind, waiting, busy, ready, oldest, failed in self.session.execute(stmt)
+        ]
 
 
 class Channels(_Repository[model.Channel]):

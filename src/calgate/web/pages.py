@@ -7,6 +7,7 @@ CSRF: a random token lives in the signed session cookie; every form carries it i
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,24 @@ from calgate.domain.errors import ValidationFailed
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["utc"] = dt.timezone.utc  # the week views print instants in UTC for tests
+
+
+def human_duration(value: dt.timedelta | None) -> str:
+    """``42 s``, ``7 min``, ``3 h 05 min``, ``2 d 4 h``: how long, at a glance."""
+    if value is None:
+        return "never"
+    seconds = int(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
+templates.env.filters["duration"] = human_duration
 
 
 class CsrfFailed(Exception):

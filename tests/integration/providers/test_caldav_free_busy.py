@@ -26,23 +26,17 @@ from sqlalchemy import select
 from calgate.store.tables import metadata
 from tests.support.api import bearer
 from tests.support.caldav import connect_caldav
+from tests.support.caldav import private_event as caldav_event
 from tests.support.syncing import eventually, sync_and_wait
 from tests.support.factories import make_application
 from tests.support.mail import mail_to
 from tests.support.webhooks import Receiver
 
 DAY = dt.date.today() + dt.timedelta(days=3)
-D = DAY.strftime("%Y%m%d")
 
 
 def private_event(uid: str, marker: str, start: str, end: str, extra: str = "") -> str:
-    return (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
-        f"UID:{uid}-{marker}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{D}T{start}Z\r\nDTEND:{D}T{end}Z\r\n"
-        f"SUMMARY:Divorce lawyer {marker}\r\nDESCRIPTION:Bring papers {marker}\r\nLOCATION:Room {marker}\r\n"
-        f"ORGANIZER:mailto:boss-{marker}@example.com\r\nATTENDEE;CN=Guest {marker}:mailto:{marker}@example.com\r\n"
-        f"{extra}END:VEVENT\r\nEND:VCALENDAR\r\n"
-    )
+    return caldav_event(DAY, uid, marker, start, end, extra)
 
 
 def dump(calgate) -> str:  # type: ignore[no-untyped-def]

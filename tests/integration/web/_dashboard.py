@@ -8,8 +8,12 @@ import secrets
 
 import httpx
 
+from calgate.domain import applications
+
 from tests.integration.web._pages import Page
 from tests.support.connect import csrf
+from tests.support.factories import AppCredentials
+from tests.support.server import LiveServer
 
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "http://localhost:9999/callback"
@@ -39,3 +43,10 @@ class Dashboard:
         response = self.submit("/dashboard/apps/new", name=name, redirect_uris=redirect_uris, **features)
         assert response.status_code == 303, response.text
         return response.headers["location"].rsplit("/", 1)[1]
+
+
+def app_credentials(server: LiveServer, application_id: str) -> AppCredentials:
+    """What the developer copies from an application's page, to use the API as that application."""
+    with server.services.uow() as uow:
+        app = uow.applications.get(application_id)
+    return AppCredentials(app.client_id, applications.reveal_secret(app, server.services.box), app.redirect_uris[0], app.id)

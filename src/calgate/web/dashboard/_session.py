@@ -9,8 +9,11 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from calgate.api.deps import ServicesDep
-from calgate.domain.model import Developer
-from calgate.web.pages import render
+from calgate.domain import applications
+from calgate.domain.errors import NotFound
+from calgate.domain.model import Application, Developer
+from calgate.services import Services
+from calgate.web.pages import PageError, render
 
 SIGN_IN = "/dashboard/sign-in"
 HOME = "/dashboard"
@@ -59,3 +62,13 @@ def page(
 ) -> HTMLResponse:
     notice = request.session.pop("notice", None)
     return render(request, f"dashboard/{template}", status=status, developer=developer, notice=notice, **context)
+
+
+def owned_application(services: Services, developer: Developer, application_id: str) -> Application:
+    """The developer's application, else the 404 page: the same for someone else's application
+    as for an id that does not exist, so ids reveal nothing."""
+    try:
+        with services.uow() as uow:
+            return applications.owned(uow, developer.id, application_id)
+    except NotFound:
+        raise PageError("Application not found", "There is no such application in your account.", 404) from None
