@@ -5,49 +5,30 @@ job queue, with screenshots saved to test-artifacts/. Runs on SQLite and on Post
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from calgate.domain import applications, developers
-from tests.support.factories import AppCredentials
+from tests.e2e.dashboard import sign_in
+from tests.support.factories import make_developer_application
 from tests.support.people import connect_no_access, upsert
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 DAY = dt.date.today() + dt.timedelta(days=2)
 
 
-def owned_app(calgate: LiveServer) -> tuple[str, AppCredentials]:
-    email = f"dev-{secrets.token_hex(4)}@example.com"
-    with calgate.services.uow() as uow:
-        developer = developers.sign_up(uow, email, PASSWORD)
-        app, secret = applications.create(
-            uow, calgate.services.box, developer.id, "Acme Scheduling", ["https://acme.example/cb"], {"no_calendar"}
-        )
-        uow.commit()
-    return email, AppCredentials(app.client_id, secret, "https://acme.example/cb", app.id)
-
-
-def sign_in(page: Page, calgate: LiveServer, email: str) -> None:
-    page.goto(f"{calgate.url}/dashboard/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Applications")).to_be_visible()
-
-
 def test_accounts_week_and_jobs_pages(calgate: LiveServer, page: Page, artifacts: Path) -> None:
-    email, app = owned_app(calgate)
+    email, app = make_developer_application(
+        calgate.services, features={"no_calendar"}, redirect_uri="https://acme.example/cb"
+    )
     person = connect_no_access(calgate.services, app, "ada@example.com", name="Ada Lovelace")
     upsert(calgate.services, person, event_id="e1", summary="Interview with Grace", start=f"{DAY}T09:00:00Z", end=f"{DAY}T10:30:00Z")
     upsert(calgate.services, person, event_id="e2", summary="Team lunch", start=f"{DAY}T12:00:00Z", end=f"{DAY}T13:00:00Z",
            transparency="transparent")
-    sign_in(page, calgate, email)
+    sign_in(page, calgate.url, email)
 
     page.get_by_role("link", name="Acme Scheduling").click()
     page.get_by_role("link", name="Connected accounts").click()

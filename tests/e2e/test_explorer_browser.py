@@ -10,7 +10,6 @@ Uses the shared ``page`` fixture (tests/e2e/conftest.py); runs on SQLite and on 
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +17,16 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from calgate.domain import applications, developers
 from tests.integration.api._availability import at, busy
 from tests.integration.api._read_events import connect
 from tests.integration.api.test_availability_managed import rule
 from tests.support.api import bearer
-from tests.support.factories import AppCredentials
+from tests.e2e.dashboard import sign_in
+from tests.support.factories import AppCredentials, make_developer_application
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 EVENTS = {  # (person, event_id): (start, end), all on Monday 11 January 2027
     ("ada", "standup"): (at(9, 30), at(10)),
@@ -40,14 +38,7 @@ EVENTS = {  # (person, event_id): (start, end), all on Monday 11 January 2027
 
 def seed(calgate: LiveServer) -> tuple[str, AppCredentials, dict[str, Any]]:
     """A developer (their email) owning an application with Ada (09–17) and Bob (10–17)."""
-    email = f"dev-{secrets.token_hex(4)}@example.com"
-    with calgate.services.uow() as uow:
-        developer = developers.sign_up(uow, email, PASSWORD)
-        app, secret = applications.create(
-            uow, calgate.services.box, developer.id, "Acme Interviews", ["http://localhost:9999/callback"], {"no_calendar"}
-        )
-        uow.commit()
-    creds = AppCredentials(app.client_id, secret, "http://localhost:9999/callback", app.id)
+    email, creds = make_developer_application(calgate.services, features={"no_calendar"}, name="Acme Interviews")
     people = {"ada": connect(calgate, creds), "bob": connect(calgate, creds)}
     for name, start in (("ada", "09:00"), ("bob", "10:00")):
         periods = [{"day": day, "start_time": start, "end_time": "17:00"} for day in WEEKDAYS]
@@ -66,11 +57,7 @@ def test_the_grid_is_the_apis_answer(
     calgate: LiveServer, page: Page, artifacts: Path, sdk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     email, creds, people = seed(calgate)
-    page.goto(f"{calgate.url}/dashboard/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Applications")).to_be_visible()
+    sign_in(page, calgate.url, email)
 
     page.goto(f"{calgate.url}/dashboard/apps/{creds.application_id}/explorer")
     expect(page.get_by_role("heading", name="Availability explorer")).to_be_visible()

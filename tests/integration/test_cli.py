@@ -2,20 +2,11 @@
 
 import json
 
-from click.testing import CliRunner
-
-from calgate.cli import main
 from calgate.domain import ids
+from tests.support.cli import run_cli
 
 
-def _run(services, tmp_path, *args):
-    env = {
-        "CALGATE_DATABASE_URL": services.settings.database_url,
-        "CALGATE_SECRET_KEY": services.settings.secret_key.get_secret_value(),
-        "CALGATE_MAIL_DIR": str(tmp_path / "mail"),
-    }
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    return result
+_run = run_cli
 
 
 def test_apps_create_prints_credentials_that_authenticate(services, tmp_path):

@@ -9,13 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from calgate.cli import main
 from calgate.domain import application_calendars, authorization, channels, ids, model, reads, subscriptions
 from calgate.domain.authorization import Caller
 from calgate.domain.model import Event, Job, utcnow
+from tests.support.cli import run_cli
 from tests.support.factories import make_application
 from tests.support.people import Person, connect_no_access
 
@@ -26,13 +25,7 @@ STANDUP = "6C1F7A2E-93B4-4D0A-8E55-1B2C3D4E5F60"
 BOOK_CLUB = "0f5c3a8e-2d4b-4f7a-9c1e-6b8d2a4f0e13"
 
 
-def _run(services, tmp_path, *args):
-    env = {
-        "CALGATE_DATABASE_URL": services.settings.database_url,
-        "CALGATE_SECRET_KEY": services.settings.secret_key.get_secret_value(),
-        "CALGATE_MAIL_DIR": str(tmp_path / "mail"),
-    }
-    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+_run = run_cli
 
 
 def export(tmp_path: Path, *names: str, text: bytes = b"") -> Path:
@@ -206,10 +199,8 @@ def test_unknown_accounts_and_files_that_are_not_icalendar_say_so(services, tmp_
 
 
 def test_the_file_may_come_from_standard_input(services, tmp_path, person):
-    env = {"CALGATE_DATABASE_URL": services.settings.database_url,
-           "CALGATE_SECRET_KEY": services.settings.secret_key.get_secret_value(), "CALGATE_MAIL_DIR": str(tmp_path / "mail")}
     data = (FIXTURES / "google_offsite_all_day.ics").read_bytes()
-    result = CliRunner().invoke(main, ["import", "-", "--account", person.caller.account.id], input=data, env=env)
+    result = run_cli(services, tmp_path, "import", "-", "--account", person.caller.account.id, input=data)
     assert result.exit_code == 0, result.output
     assert [e.summary for e in stored(services, person.calendar_id)] == ["Team offsite"]
 

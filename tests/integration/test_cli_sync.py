@@ -8,24 +8,17 @@ import datetime as dt
 import json
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from calgate.cli import main
 from calgate.domain import ids, model, sync
 from calgate.domain.model import Job, utcnow
+from tests.support.cli import run_cli
 from tests.support.factories import AppCredentials, make_application
 from tests.support.people import connect_no_access
 from tests.support.radicale import Radicale, RadicaleUser
 
 
-def _run(services, tmp_path, *args):
-    env = {
-        "CALGATE_DATABASE_URL": services.settings.database_url,
-        "CALGATE_SECRET_KEY": services.settings.secret_key.get_secret_value(),
-        "CALGATE_MAIL_DIR": str(tmp_path / "mail"),
-    }
-    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+_run = run_cli
 
 
 def ics(uid: str, start: dt.datetime, summary: str) -> str:

@@ -18,6 +18,26 @@ class AppCredentials:
     application_id: str
 
 
+DEVELOPER_PASSWORD = "correct horse battery staple"
+
+
+def make_developer_application(
+    services: Services,
+    *,
+    features: set[str] = frozenset(),  # type: ignore[assignment]
+    redirect_uri: str = "http://localhost:9999/callback",
+    name: str = "Acme Scheduling",
+) -> tuple[str, AppCredentials]:
+    """An application and the email its developer signs in to the dashboard with (the
+    password is ``DEVELOPER_PASSWORD``)."""
+    email = f"dev-{secrets.token_hex(4)}@example.com"
+    with services.uow() as uow:
+        developer = developers.sign_up(uow, email, DEVELOPER_PASSWORD)
+        app, secret = applications.create(uow, services.box, developer.id, name, [redirect_uri], set(features))
+        uow.commit()
+    return email, AppCredentials(app.client_id, secret, redirect_uri, app.id)
+
+
 def make_application(
     services: Services,
     *,
@@ -25,8 +45,4 @@ def make_application(
     redirect_uri: str = "http://localhost:9999/callback",
     name: str = "Acme Scheduling",
 ) -> AppCredentials:
-    with services.uow() as uow:
-        developer = developers.sign_up(uow, f"dev-{secrets.token_hex(4)}@example.com", "correct horse battery")
-        app, secret = applications.create(uow, services.box, developer.id, name, [redirect_uri], set(features))
-        uow.commit()
-    return AppCredentials(app.client_id, secret, redirect_uri, app.id)
+    return make_developer_application(services, features=features, redirect_uri=redirect_uri, name=name)[1]

@@ -323,17 +323,4 @@ def event_uid(calendar_id: str, uid: str, recurrence_id: str | None) -> str:
 
 
 def _new_row(calendar: model.Calendar, uid: str, occurrence: RemoteOccurrence, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "id": event_uid(calendar.id, uid, occurrence.recurrence_id),
-        "calendar_id": calendar.id,
-        "account_id": calendar.account_id,
-        "application_id": None,
-        "event_id": None,
-        "start_at": occurrence.start_at,
-        "end_at": occurrence.end_at,
-        "created_at": now,
-        "updated_at": now,
-        "recurrence_id": occurrence.recurrence_id,
-        "remote_uid": uid,
-        **sync.event_fields(occurrence),
-    }
+    return sync.new_event_row(calendar, event_uid(calendar.id, uid, occurrence.recurrence_id), occurrence, now, remote_uid=uid)

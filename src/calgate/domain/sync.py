@@ -224,8 +224,18 @@ def _apply_changes(uow: UnitOfWork, calendar: model.Calendar, changes: Changes, 
 
 def _new_event(calendar: model.Calendar, resource: RemoteResource, occurrence: RemoteOccurrence, now: dt.datetime) -> dict[str, Any]:
     """A new synced event, as its fields (a first sync inserts thousands: no ORM objects)."""
+    event_id = event_uid(calendar.id, resource.remote_id, occurrence.recurrence_id)
+    return new_event_row(calendar, event_id, occurrence, now, remote_id=resource.remote_id, etag=resource.etag, remote_uid=resource.uid)
+
+
+def new_event_row(
+    calendar: model.Calendar, event_id: str, occurrence: RemoteOccurrence, now: dt.datetime, **remote: Any
+) -> dict[str, Any]:
+    """A new event of the person's own (no application manages it) as its fields, for
+    ``Events.insert_many``: a synced occurrence, or an imported one (``ics_import``).
+    ``remote`` names where it came from (remote_id, etag, remote_uid)."""
     return {
-        "id": event_uid(calendar.id, resource.remote_id, occurrence.recurrence_id),
+        "id": event_id,
         "calendar_id": calendar.id,
         "account_id": calendar.account_id,
         "application_id": None,
@@ -234,10 +244,8 @@ def _new_event(calendar: model.Calendar, resource: RemoteResource, occurrence: R
         "end_at": occurrence.end_at,
         "created_at": now,
         "updated_at": now,
-        "remote_id": resource.remote_id,
         "recurrence_id": occurrence.recurrence_id,
-        "etag": resource.etag,
-        "remote_uid": resource.uid,
+        **remote,
         **event_fields(occurrence),
     }
 
