@@ -184,7 +184,8 @@ def _fingerprint(event: model.Event) -> str:
 
 
 def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: model.Event, method: str, removed: list[dict[str, str]] | None = None) -> None:
-    """Send the change the way the profile's access mode says writes reach the person."""
+    """Send the change the way the profile's access mode says writes reach the person, and
+    invite (or uninvite) the event's attendees by email."""
     if profile.policy.write_delivery is access_modes.WriteDelivery.EMAIL_INVITE:
         invites.send(uow, caller.account, event, method, removed or [])
     elif profile.provider != access_modes.HOSTED_PROVIDER:
@@ -193,7 +194,10 @@ def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: mod
         uow.jobs.enqueue(
             PROVIDER_WRITE, {"event_uid": event.id, "application_id": caller.application.id}, ordering_key=f"event:{event.id}"
         )
-    # Hosted calendars (application calendars) hold the event already.
+        # The provider's copy carries no attendees (so the provider mails no one): calgate
+        # invites them itself, as in the other modes; the person has the event already.
+        invites.send(uow, caller.account, event, method, removed or [], to_person=False)
+    # Hosted calendars (application calendars) hold the event already, and invite no one.
 
 
 def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInput, now: dt.datetime) -> model.Event:

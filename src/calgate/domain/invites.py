@@ -27,7 +27,13 @@ from calgate.domain.ports import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-def send(uow: UnitOfWork, account: model.Account, event: model.Event, method: str, removed: list[dict[str, str]]) -> None:
+def send(
+    uow: UnitOfWork, account: model.Account, event: model.Event, method: str, removed: list[dict[str, str]],
+    *, to_person: bool = True,
+) -> None:
+    """Queue the change for the account's person (unless ``to_person`` is False: their own
+    calendar holds the event, as in read_write mode) and every attendee, and a CANCEL for
+    the attendees ``removed``."""
     person = {"email": account.email, "display_name": account.name}
     application = uow.applications.get(event.application_id) if event.application_id else None
     payload: dict[str, Any] = {
@@ -37,7 +43,7 @@ def send(uow: UnitOfWork, account: model.Account, event: model.Event, method: st
         "application_name": application.name if application else None,
         "person": person,
     }
-    recipients = [person] + [a for a in event.attendees if a["email"] != account.email]
+    recipients = ([person] if to_person else []) + [a for a in event.attendees if a["email"] != account.email]
     for recipient in recipients:
         uow.jobs.enqueue("send_invite", {**payload, "to": recipient}, ordering_key=event.id)
     for recipient in removed:

@@ -15,6 +15,8 @@ from tests.support.caldav import connect_caldav, open_credentials_form
 from tests.support.syncing import eventually, sync_and_wait, sync_now
 from tests.support.connect import csrf
 from tests.support.factories import make_application
+from tests.support.itip import parsed
+from tests.support.mail import mail_to, wait_for_mail
 from tests.support.radicale import Radicale, RadicaleUser
 
 DAY = dt.date.today() + dt.timedelta(days=7)
@@ -168,3 +170,39 @@ def availability(calgate, app, sub):  # type: ignore[no-untyped-def]
     assert response.status_code == 200, response.text
     return response.json()["member_statuses"], response.json()["available_periods"]
 
+
+
+def test_read_write_events_invite_their_attendees_by_email(calgate, radicale, app):  # type: ignore[no-untyped-def]
+    """The provider's copy carries no attendee the server would mail (SCHEDULE-AGENT=CLIENT), so
+    calgate invites them itself: a REQUEST on each change, a CANCEL to whoever is removed or
+    when the event is deleted; the person, whose calendar holds the event, gets no mail."""
+    user = radicale.new_user()
+    collection = seed(radicale, user)
+    person = connect_caldav(calgate, app, radicale.url, user)
+    calendar_id = httpx.get(f"{calgate.url}/v1/calendars", headers=person.headers).json()["calendars"][0]["calendar_id"]
+    url = f"{calgate.url}/v1/calendars/{calendar_id}/events"
+    body = {
+        "event_id": "booking-2", "summary": "Interview", "start": f"{DAY.isoformat()}T15:00:00Z",
+        "end": f"{DAY.isoformat()}T16:00:00Z",
+        "attendees": {"invite": [{"email": "grace@example.com", "display_name": "Grace"}, {"email": "alan@example.com"}]},
+    }
+    assert httpx.post(url, json=body, headers=person.headers).status_code == 202
+    for guest in ("grace@example.com", "alan@example.com"):
+        invitation = wait_for_mail(calgate.mail_dir, guest)
+        sent = parsed(invitation)
+        [event] = sent.walk("VEVENT")
+        assert str(sent["METHOD"]) == "REQUEST" and str(event["SUMMARY"]) == "Interview"
+        assert event["DTSTART"].dt == dt.datetime.combine(DAY, dt.time(15), dt.timezone.utc)
+    eventually(lambda: [h for h in radicale.list_hrefs(collection) if h.startswith(f"{collection}evt_")])
+
+    body["attendees"] = {"remove": [{"email": "alan@example.com"}]}
+    seen = {guest: len(mail_to(calgate.mail_dir, guest)) for guest in ("grace@example.com", "alan@example.com")}
+    assert httpx.post(url, json=body, headers=person.headers).status_code == 202
+    assert str(parsed(wait_for_mail(calgate.mail_dir, "alan@example.com", skip=seen["alan@example.com"]))["METHOD"]) == "CANCEL"
+    assert str(parsed(wait_for_mail(calgate.mail_dir, "grace@example.com", skip=seen["grace@example.com"]))["METHOD"]) == "REQUEST"
+
+    seen = len(mail_to(calgate.mail_dir, "grace@example.com"))
+    response = httpx.request("DELETE", url, json={"event_id": "booking-2"}, headers=person.headers)
+    assert response.status_code == 202
+    assert str(parsed(wait_for_mail(calgate.mail_dir, "grace@example.com", skip=seen))["METHOD"]) == "CANCEL"
+    assert mail_to(calgate.mail_dir, person.email) == []
