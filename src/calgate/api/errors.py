@@ -18,6 +18,7 @@ from calgate.domain.errors import (
     NotFound,
     OAuthError,
     ProviderUnavailable,
+    StoreUnavailable,
     Unauthenticated,
     ValidationFailed,
 )
@@ -89,6 +90,11 @@ def install(app: FastAPI) -> None:
     async def _provider_unavailable(_: Request, exc: ProviderUnavailable) -> JSONResponse:
         headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))} if exc.retry_after else None
         return json_response({"error": "provider_unavailable", "error_description": exc.description}, 503, headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
+        body = {"error": "service_unavailable", "error_description": str(exc)}
+        return json_response(body, 503, {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:

@@ -66,6 +66,13 @@ class ProviderUnavailable(CalgateError):
         self.retry_after = retry_after
 
 
+class StoreUnavailable(CalgateError):
+    """The database did not answer (restarting, failing over, unreachable, or busy): nothing
+    was changed, and the same request shortly after can succeed."""
+
+    retry_after = 5
+
+
 class Conflict(CalgateError):
     """Storing the change broke a uniqueness rule: another request made the same thing at the
     same moment. Running the whole unit of work again sees the other's result."""

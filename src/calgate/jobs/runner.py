@@ -3,15 +3,18 @@
 exponentially (30 s, 1 min, 2 min … capped at 1 h) until ``max_attempts``; then the job is
 ``failed`` and stays visible. A handler that raises ``PermanentFailure`` (retrying cannot help:
 a mail server's 5xx, say) fails the job at once. A job whose worker died is claimed again when
-its lease ends."""
+its lease ends. A job's outcome that cannot be written because the database is away is
+written when it is back (within half the lease), so done work is not done twice."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
+import time
 from typing import Any, Callable
 
+from calgate.domain.errors import StoreUnavailable
 from calgate.domain.model import utcnow
 from calgate.store.repositories import claim_due_job
 from calgate.store.unit_of_work import Database
@@ -59,21 +62,38 @@ class JobRunner:
             error = f"{type(exc).__name__}: {exc}"
             final = isinstance(exc, PermanentFailure)
             log.warning("job %s (%s) attempt %d failed%s: %s", job_id, kind, attempts, " for good" if final else "", error)
-        with self.db.uow() as uow:
-            job = uow.jobs.get(job_id)
-            assert job is not None
-            finished = utcnow()
-            job.locked_until = None
-            if error is None:
-                job.status, job.finished_at, job.last_error = "done", finished, None
-            else:
-                job.last_error = error
-                if final or attempts >= self.max_attempts:
-                    job.status, job.finished_at = "failed", finished
-                else:
-                    job.run_after = finished + backoff(attempts)
-            uow.commit()
+        self._record(job_id, attempts, error, final)
         return True
+
+    def _record(self, job_id: str, attempts: int, error: str | None, final: bool) -> None:
+        """Write the job's outcome. The work is done (a message may be out): while the database
+        is away (a restart, a failover) keep trying, for half the lease, rather than leave the
+        job leased, to be run again when the lease ends."""
+        deadline = time.monotonic() + self.lease_seconds / 2
+        pause = 0.1
+        while True:
+            try:
+                with self.db.uow() as uow:
+                    job = uow.jobs.get(job_id)
+                    assert job is not None
+                    finished = utcnow()
+                    job.locked_until = None
+                    if error is None:
+                        job.status, job.finished_at, job.last_error = "done", finished, None
+                    else:
+                        job.last_error = error
+                        if final or attempts >= self.max_attempts:
+                            job.status, job.finished_at = "failed", finished
+                        else:
+                            job.run_after = finished + backoff(attempts)
+                    uow.commit()
+                return
+            except StoreUnavailable as exc:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("job %s: its outcome could not be recorded (%s); trying again", job_id, type(exc.__cause__).__name__)
+                time.sleep(pause)
+                pause = min(2 * pause, 5.0)
 
     def run_until_idle(self, limit: int = 1000) -> int:
         """Run due jobs until none is left (or ``limit``, or a stop was asked for)."""

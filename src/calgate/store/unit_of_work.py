@@ -10,9 +10,26 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from calgate.domain.errors import StoreUnavailable
 from calgate.store import orm, repositories
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached or used right now (connection
+    refused or lost, server shutting down or starting, SQLite busy), as opposed to a problem
+    with the statement or the data (those keep their own errors, e.g. serialization failures,
+    SQLSTATE 40001, which the caller retries)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))  # connection exception, operator intervention
 
 
 class SqlUnitOfWork:
@@ -40,10 +57,16 @@ class SqlUnitOfWork:
         self.channels = repositories.Channels(self.session)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
         # close() rolls back whatever was not committed and detaches the objects without
         # expiring them, so what a service returned can still be rendered.
-        self.session.close()
+        try:
+            self.session.close()
+        except DBAPIError:
+            if exc is None:
+                raise
+        if exc is not None and unreachable(exc):
+            raise StoreUnavailable("The database is not answering right now; try again shortly") from exc
 
     def commit(self) -> None:
         repositories.flush(self.session)

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from calgate.domain.errors import ValidationFailed
+from calgate.domain.errors import StoreUnavailable, ValidationFailed
 
 HERE = Path(__file__).parent
+# Paths whose answers are pages (people read them), not the API's JSON.
+PAGE_PREFIXES = ("/dashboard", "/oauth/authorize", "/oauth/connect", "/oauth/relink", "/enterprise_connect")
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["utc"] = dt.timezone.utc  # the week views print instants in UTC for tests
 
@@ -99,6 +101,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> HTMLResponse:
         return error_page(request, exc.title, exc.message, exc.status)
+
+    api_store_unavailable = app.exception_handlers.get(StoreUnavailable)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        """A page says it in words; the API (``api/errors``) answers its JSON 503."""
+        if api_store_unavailable is not None and not request.url.path.startswith(PAGE_PREFIXES):
+            return await api_store_unavailable(request, exc)
+        page = error_page(request, "calgate is briefly unavailable", "Its database is not answering. Try again in a moment.", 503)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, _: CsrfFailed) -> HTMLResponse:

@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: Apache-2.0
+"""calgate under a mixed load for 60 s: 2 API processes + 2 workers on PostgreSQL (``make load``).
+
+``calgate serve --workers 2 --no-jobs`` and two ``calgate worker`` processes on the machine's
+PostgreSQL (a private schema, dropped afterwards; ``CALGATE_TEST_DATABASE_URL``, default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``), mailing through an aiosmtpd server on
+loopback that keeps every message it accepted. ``benchmarks/workload.py`` seeds the people and
+drives the load (closed-loop httpx clients, async, in this process); afterwards the queue is
+drained and the database and the mail server are checked against every answer the clients got.
+Writes the "load" section of docs/benchmarks.md.
+
+The fault runs (kill -9 of a worker, PostgreSQL restart, SMTP and provider outages) are tests:
+``tests/integration/faults/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_availability import machine  # noqa: E402
+from benchmarks.cluster import DEFAULT_PG, Cluster, SmtpRecorder, libpq, pg_schema  # noqa: E402
+from benchmarks.report import write_section  # noqa: E402
+from benchmarks.workload import Load, Verdict, add_rules, drain, figures, migrate, render_figures, seed, services_for, verify  # noqa: E402
+
+
+def _load_average() -> str:
+    with contextlib.suppress(OSError, AttributeError):
+        return f"{os.getloadavg()[0]:.2f}"
+    return "unknown"
+
+
+def _pg_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(libpq(url)) as conn:
+        return str(conn.execute("SELECT version()").fetchone()[0]).split(" on ")[0]  # type: ignore[index]
+
+
+def run(seconds: float, clients: int, people: int, busy: int, warmup: float, pg_url: str) -> tuple[str, bool]:
+    before = _load_average()
+    directory = Path(tempfile.mkdtemp(prefix="calgate-load-"))
+    smtp = SmtpRecorder().start()
+    try:
+        with pg_schema(pg_url) as url:
+            cluster = Cluster(url, directory, smtp_url=smtp.url, api_processes=2, workers=2)
+            migrate(url, directory, cluster.secret_key)
+            began = time.monotonic()
+            seeded = seed(url, directory, cluster.secret_key, people=people, busy_per_person=busy)
+            seeding = time.monotonic() - began
+            cluster.start()
+            services = services_for(url, directory, cluster.secret_key)
+            try:
+                add_rules(cluster.url, seeded)
+                if warmup:
+                    asyncio.run(Load(cluster.url, seeded, clients=clients, prefix="warmup", rng_seed=3).run(warmup))
+                    drain(services, timeout=120)
+                print(f"seeded {people} people in {seeding:.1f}s; load for {seconds:.0f}s with {clients} clients", flush=True)
+                result = asyncio.run(Load(cluster.url, seeded, clients=clients).run(seconds))
+                rows = figures(result)
+                for row in rows:
+                    print(row, flush=True)
+                drained = drain(services, timeout=300)
+                verdict = verify(services, seeded, result, smtp.deliveries())
+                print(verdict.summary(), flush=True)
+                errors_logged = cluster.logs().count('"level": "error"')
+            finally:
+                services.db.dispose()
+                cluster.stop()
+            version = _pg_version(pg_url)
+    finally:
+        smtp.stop()
+    report = render(rows, verdict, seconds, clients, people, busy, warmup, drained, errors_logged, version, (before, _load_average()))
+    clean = verdict.ok and all(r.ok == r.requests for r in rows) and errors_logged == 0
+    return report, clean
+
+
+def render(rows, verdict: Verdict, seconds: float, clients: int, people: int, busy: int, warmup: float, drained: float,  # type: ignore[no-untyped-def]
+           errors_logged: int, pg_version: str, load: tuple[str, str]) -> str:
+    total = sum(r.requests for r in rows)
+    failed = total - sum(r.ok for r in rows)
+    lines = [
+        "## Load: 2 API processes + 2 workers on PostgreSQL",
+        "",
+        "`benchmarks/load.py` (`make load`); numbers from one run on the machine below.",
+        "",
+        "`calgate serve --workers 2 --no-jobs` and two `calgate worker` processes on PostgreSQL, mailing through an",
+        "aiosmtpd server on loopback that keeps every message it accepts. One application with "
+        f"{people} people (No Calendar Access, a hosted calendar each with {busy} busy events in the week asked about,",
+        "working hours Monday to Friday as an availability rule). "
+        f"{clients} closed-loop clients (httpx, async, one process on the same machine: it shares the 2 cores with",
+        f"calgate and PostgreSQL) for {seconds:.0f} s after a {warmup:.0f} s warm-up, each repeating a random pick of:",
+        "",
+        "- 30 % `POST /v1/availability`: the API key, 2–3 people, managed availability (the rule and their events), a",
+        "  30-minute duration over one week;",
+        "- 30 % `GET /v1/free_busy`: a person's token, one week (the first page, up to 100 blocks);",
+        "- 40 % `POST /v1/calendars/{id}/events`: a person's token; a new event with one guest (three quarters) or a",
+        "  change to one of the client's earlier events (a new SEQUENCE): each sends an iMIP invitation to the person",
+        "  and the guest through the job queue.",
+        "",
+        "Rate limiting is off for the run (`CALGATE_RATE_LIMIT=0`). Latency in milliseconds over the answers in 2xx;",
+        "throughput over the whole run; every other answer and every transport error is counted in \"answers\".",
+        "",
+    ]
+    lines += render_figures(rows)
+    lines += [
+        "",
+        f"**Errors: {failed}** non-2xx answers or transport errors out of {total:,} requests; {errors_logged} error lines",
+        "in the processes' logs.",
+        "",
+        f"**After the run** (the queue drained {drained:.1f} s after the load stopped):",
+        "",
+        f"- acknowledged upserts: {verdict.acknowledged:,} ({verdict.acknowledged_events:,} events); in the database with the",
+        f"  content last acknowledged: **{verdict.acknowledged - len(verdict.lost):,}**, lost: **{len(verdict.lost)}**;",
+        f"- invitations due (each stored event's every SEQUENCE × its person and guest): {verdict.expected_invites:,};",
+        f"  accepted by the SMTP server: {verdict.delivered:,}, distinct Message-IDs {verdict.distinct_message_ids:,};",
+        f"  **sent twice: {len(verdict.sent_twice)}**, same version twice: {len(verdict.duplicate_versions)}, missing:",
+        f"  **{len(verdict.missing)}**, sent for nothing stored: {len(verdict.unexpected)};",
+        f"- jobs: {', '.join(f'{k}: {v:,}' for k, v in verdict.jobs.items())}.",
+        "",
+        "Machine:",
+        "",
+    ]
+    lines += [f"- {k}: {v}" for k, v in machine().items()]
+    lines += [f"- PostgreSQL: {pg_version}", f"- load average (1 min) before / after the run: {load[0]} / {load[1]}", ""]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent closed-loop clients")
+    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--busy", type=int, default=100, help="busy events per person")
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="'-' to print only")
+    args = parser.parse_args(argv)
+    pg_url = os.environ.get("CALGATE_TEST_DATABASE_URL", DEFAULT_PG)
+    report, clean = run(args.seconds, args.clients, args.people, args.busy, args.warmup, pg_url)
+    if str(args.out) != "-":
+        write_section(args.out, "load", report)
+    print(report)
+    if not clean:
+        sys.exit("load run: errors, losses or duplicates (see the report)")
+
+
+if __name__ == "__main__":
+    main()
