@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -36,7 +37,9 @@ class Client:
             async with httpx.AsyncClient(transport=transport, base_url="http://calgate.test") as client:
                 return await client.request(method, path, **kwargs)
 
-        return asyncio.run(send())
+        # A thread of its own: an earlier test (Playwright's sync API) may leave this one's loop running.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(lambda: asyncio.run(send())).result()
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
