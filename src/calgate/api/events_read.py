@@ -61,11 +61,13 @@ def _event(view: reads.EventView, organizer_email: str, localized: bool) -> dict
         transparency=event.transparency,
         status="cancelled" if event.deleted else "confirmed",
         categories=[],
-        recurring=False,
+        recurring=event.recurrence_id is not None,
         event_private=False,
         options={"delete": managed, "update": managed, "change_participation_status": managed},
         reminders=list(event.reminders),
     )
+    if event.recurrence_id is not None:  # an occurrence of a series: its UID names the series
+        body["series_identifier"] = event.remote_uid or event.ical_uid
     if event.url:
         body["url"] = event.url
     if event.color:

@@ -74,6 +74,9 @@ def test_read_write_connects_syncs_and_writes_into_the_calendar(calgate, radical
     assert free_hours(calgate, app, person.account_id) == []  # the all-day event keeps the whole day busy
     assert sorted(e["summary"] for e in found) == ["Offsite", "Planning", "Standup", "Standup", "Standup"]
     assert {e["start"] for e in found if e["summary"] == "Offsite"} == {DAY.isoformat()}
+    standups = [e for e in found if e["summary"] == "Standup"]
+    assert all(e["recurring"] for e in standups) and {e["series_identifier"] for e in standups} == {"weekly-1"}
+    assert not any(e["recurring"] or "series_identifier" in e for e in found if e["summary"] != "Standup")
     profile = httpx.get(f"{calgate.url}/v1/profiles", headers=person.headers).json()["profiles"][0]
     assert profile["profile_connected"] is True and profile["profile_initial_sync_required"] is False
 
