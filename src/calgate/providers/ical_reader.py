@@ -35,9 +35,12 @@ From these, ``domain.busyness.occurrence_status`` (the one rule, for every provi
 status is tentative or the owner's answer is tentative or needs_action; **busy** otherwise. Zero-length occurrences block nothing. Blocks are clipped
 to the window. Vendor properties such as X-MICROSOFT-CDO-BUSYSTATUS are not read.
 
-**What is parsed.** Before icalendar sees a resource, its content lines are narrowed to what
-these functions read (``ical_lines.narrowed``; for ``busy_blocks`` without summary,
-description, location or URL).
+**What is parsed.** A resource of the common shape (one VEVENT, zones the tables know, no
+recurrence but a plain RRULE) is read by ``ical_fast`` and its series expanded by
+``ical_series``, which give the values icalendar and the expander would (tests compare them);
+any other is narrowed to the content lines these functions read (``ical_lines.narrowed``) and
+parsed with icalendar. Either way ``busy_blocks`` never reads summary, description, location
+or URL.
 
 **Privacy.** ``busy_blocks`` returns start, end and status only, its events' texts are never
 even parsed, and ``IcalError`` messages never quote the data (icalendar's own messages do, so
@@ -48,7 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import icalendar
@@ -56,7 +59,7 @@ import recurring_ical_events
 
 from calgate.domain import busyness
 from calgate.domain.calendar_sources import BusyBlock, EventTimeValue, RemoteOccurrence
-from calgate.providers import ical_lines, ical_times
+from calgate.providers import ical_fast, ical_lines, ical_series, ical_times
 from calgate.providers.ical_times import ETC_UTC, UTC
 
 __all__ = ["IcalError", "busy_blocks", "read_freebusy", "read_resource"]
@@ -81,29 +84,60 @@ class IcalError(ValueError):
 class _Hit(NamedTuple):
     """One occurrence in the window, before it becomes a value."""
 
-    component: icalendar.Component  # the occurrence's VEVENT (a copy for recurrences)
+    component: icalendar.Component | None  # the occurrence's VEVENT (a copy for recurrences); None from ical_fast
     start: dt.datetime | dt.date
     end: dt.datetime | dt.date
     start_at: dt.datetime
     end_at: dt.datetime
 
 
+class _Fields(NamedTuple):
+    """What an occurrence takes from its own properties besides its times (module docstring)."""
+
+    start_tzid: str
+    end_tzid: str
+    summary: str | None
+    description: str | None
+    location: str | None
+    url: str | None
+    transparency: str
+    status: str
+    attendees: list[tuple[str, str | None, str]]  # (email, CN, PARTSTAT)
+    organizer: str | None
+
+
 def read_resource(
     ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str]
 ) -> tuple[str, list[RemoteOccurrence]]:
     """(UID, occurrences within [start, end)) of one calendar object resource (recurrences expanded)."""
+    _check_window(start, end)
+    event = ical_fast.event(ical, ical_lines.READ)
+    if event is not None:
+        owners, fields = _owners(owner_emails), _fast_fields(event)
+        hits = _fast_hits(event, start, end)
+        return event.uid, [_occurrence(event.uid, recurrence_id, hit, fields, owners) for hit, recurrence_id in hits]
     with _readable():
         uid, recurring, hits = _expand(ical_lines.narrowed(ical, ical_lines.READ), start, end)
         owners = _owners(owner_emails)
-        return uid, [_occurrence(uid, recurring, hit, owners) for hit in hits]
+        return uid, [
+            _occurrence(uid, _recurrence_id(hit.component) if recurring else None, hit, _fields(hit.component), owners)
+            for hit in hits
+        ]
 
 
 def busy_blocks(ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str]) -> list[BusyBlock]:
     """The busy/tentative time of one calendar object resource within [start, end); nothing else (free_busy fallback)."""
-    with _readable():
-        _, _, hits = _expand(ical_lines.narrowed(ical, ical_lines.BUSY_READ), start, end)
+    _check_window(start, end)
+    event = ical_fast.event(ical, ical_lines.BUSY_READ)
+    if event is not None:
+        hits = [hit for hit, _ in _fast_hits(event, start, end)]
         owners = _owners(owner_emails)
-        statuses = [_busyness(hit.component, owners) for hit in hits]
+        statuses = [_busyness(_fast_fields(event), owners) for _ in hits]
+    else:
+        with _readable():
+            _, _, hits = _expand(ical_lines.narrowed(ical, ical_lines.BUSY_READ), start, end)
+            owners = _owners(owner_emails)
+            statuses = [_busyness(_fields(hit.component), owners) for hit in hits]
     blocks = []
     for hit, status in zip(hits, statuses):
         block_start, block_end = max(hit.start_at, start), min(hit.end_at, end)
@@ -174,18 +208,37 @@ def _expand(ical: bytes, start: dt.datetime, end: dt.datetime) -> tuple[str, boo
             candidates = query.between(start - _DAY, end + _DAY)
         except Exception:  # the expander raises many kinds on bad rules and values
             raise IcalError("the recurrence of the event could not be expanded") from None
-    hits = []
-    for component in candidates:
-        first, last = _span(component)
-        start_at, end_at = ical_times.instant(first), ical_times.instant(last)
-        if start_at == end_at:
-            inside = start <= start_at < end
-        else:
-            inside = start_at < end and end_at > start
-        if inside:
-            hits.append(_Hit(component, first, last, start_at, end_at))
+    hits = [hit for hit in (_hit(component, *_span(component), start, end) for component in candidates) if hit is not None]
     hits.sort(key=lambda hit: (hit.start_at, hit.end_at))
     return uid, recurring, hits
+
+
+def _fast_hits(event: ical_fast.Event, start: dt.datetime, end: dt.datetime) -> list[tuple[_Hit, str | None]]:
+    """The occurrences of a resource ``ical_fast`` read that overlap [start, end), sorted by
+    start, with their recurrence ids: as ``_expand`` finds them."""
+    if event.rule is None:
+        hit = _hit(None, *_bounds(event.start, event.end, event.duration), start, end)
+        return [] if hit is None else [(hit, None)]
+    first = ical_series.series_end(event.start, event.end, event.duration)
+    hits = []
+    for moment, finish in ical_series.occurrences(event.start, first, event.rule, start, end):
+        hit = _hit(None, *_bounds(moment, finish, None), start, end)
+        if hit is not None:
+            hits.append((hit, ical_times.wire(moment)))
+    hits.sort(key=lambda pair: (pair[0].start_at, pair[0].end_at))
+    return hits
+
+
+def _hit(
+    component: icalendar.Component | None, first: dt.date, last: dt.date, start: dt.datetime, end: dt.datetime
+) -> _Hit | None:
+    """The occurrence from ``first`` to ``last`` if it overlaps [start, end) (a zero-length one: starts in it)."""
+    start_at, end_at = ical_times.instant(first), ical_times.instant(last)
+    if start_at == end_at:
+        inside = start <= start_at < end
+    else:
+        inside = start_at < end and end_at > start
+    return _Hit(component, first, last, start_at, end_at) if inside else None
 
 
 def _check_window(start: dt.datetime, end: dt.datetime) -> None:
@@ -265,17 +318,25 @@ def _check_rules(vevents: list[icalendar.Component]) -> None:
 
 def _span(component: icalendar.Component) -> tuple[dt.datetime | dt.date, dt.datetime | dt.date]:
     """DTSTART and the end: DTEND, or DTSTART + DURATION, or the default length."""
-    start = component["DTSTART"].dt
     if "DTEND" in component:
-        end = component["DTEND"].dt
-    elif "DURATION" in component:
+        return _bounds(component["DTSTART"].dt, component["DTEND"].dt, None)
+    if "DURATION" in component:
         duration = None if isinstance(component["DURATION"], icalendar.vBroken) else getattr(component["DURATION"], "dt", None)
         if not isinstance(duration, dt.timedelta):
             raise IcalError("DURATION of a VEVENT is not a duration")
+        return _bounds(component["DTSTART"].dt, None, duration)
+    return _bounds(component["DTSTART"].dt, None, None)
+
+
+def _bounds(
+    start: dt.datetime | dt.date, end: dt.datetime | dt.date | None, duration: dt.timedelta | None
+) -> tuple[dt.datetime | dt.date, dt.datetime | dt.date]:
+    """The start and end of an occurrence from DTSTART and DTEND, else DURATION, else the default length."""
+    if end is None and duration is not None:
         if not isinstance(start, dt.datetime) and duration % _DAY:
             start = dt.datetime.combine(start, dt.time(), UTC)  # a date and hours: from midnight UTC
         end = start + duration
-    else:
+    elif end is None:
         end = start if isinstance(start, dt.datetime) else start + _DAY
     if not isinstance(start, dt.datetime) and not isinstance(end, dt.datetime) and end <= start:
         end = start + _DAY
@@ -284,30 +345,63 @@ def _span(component: icalendar.Component) -> tuple[dt.datetime | dt.date, dt.dat
     return start, end
 
 
-def _occurrence(uid: str, recurring: bool, hit: _Hit, owners: frozenset[str]) -> RemoteOccurrence:
-    component = hit.component
+def _occurrence(uid: str, recurrence_id: str | None, hit: _Hit, fields: _Fields, owners: frozenset[str]) -> RemoteOccurrence:
     attendees = []
-    for email, name, partstat in _attendees(component):
+    for email, name, partstat in fields.attendees:
         person = {"email": email, "status": _PARTSTATS.get(partstat, "needs_action")}
         if name:
             person["display_name"] = name
         attendees.append(person)
     return RemoteOccurrence(
         uid=uid,
-        recurrence_id=_recurrence_id(component) if recurring else None,
-        summary=_text(component, "SUMMARY") or "",
-        start=EventTimeValue(time=ical_times.wire(hit.start), tzid=str(component.get(_START_TZID, ETC_UTC))),
-        end=EventTimeValue(time=ical_times.wire(hit.end), tzid=str(component.get(_END_TZID, ETC_UTC))),
+        recurrence_id=recurrence_id,
+        summary=fields.summary or "",
+        start=EventTimeValue(time=ical_times.wire(hit.start), tzid=fields.start_tzid),
+        end=EventTimeValue(time=ical_times.wire(hit.end), tzid=fields.end_tzid),
         start_at=hit.start_at,
         end_at=hit.end_at,
-        description=_text(component, "DESCRIPTION") or "",
+        description=fields.description or "",
+        location=fields.location,
+        url=fields.url,
+        transparency=fields.transparency,
+        status=fields.status,
+        participation_status=_participation(fields, owners),
+        attendees=attendees,
+        organizer_email=fields.organizer,
+    )
+
+
+def _fields(component: icalendar.Component) -> _Fields:
+    """The occurrence's own properties, from icalendar's VEVENT."""
+    organizers = _listed(component.get("ORGANIZER"))
+    return _Fields(
+        start_tzid=str(component.get(_START_TZID, ETC_UTC)),
+        end_tzid=str(component.get(_END_TZID, ETC_UTC)),
+        summary=_text(component, "SUMMARY"),
+        description=_text(component, "DESCRIPTION"),
         location=_text(component, "LOCATION"),
         url=_text(component, "URL"),
-        transparency=_transparency(component),
-        status=_status(component),
-        participation_status=_participation(component, owners),
-        attendees=attendees,
-        organizer_email=_organizer(component),
+        transparency=_transparency(str(component.get("TRANSP", ""))),
+        status=_status(str(component.get("STATUS", ""))),
+        attendees=_attendees((str(prop), getattr(prop, "params", {})) for prop in _listed(component.get("ATTENDEE"))),
+        organizer=_address(str(organizers[0]), getattr(organizers[0], "params", {})) if organizers else None,
+    )
+
+
+def _fast_fields(event: ical_fast.Event) -> _Fields:
+    """The same, from what ``ical_fast`` read."""
+    texts = event.texts
+    return _Fields(
+        start_tzid=event.start_tzid,
+        end_tzid=event.end_tzid,
+        summary=texts.get("SUMMARY") or None,
+        description=texts.get("DESCRIPTION") or None,
+        location=texts.get("LOCATION") or None,
+        url=texts.get("URL") or None,
+        transparency=_transparency(event.transp),
+        status=_status(event.status),
+        attendees=_attendees(event.attendees),
+        organizer=_address(*event.organizer) if event.organizer else None,
     )
 
 
@@ -328,24 +422,24 @@ def _recurrence_id(component: icalendar.Component) -> str | None:
 # --- busy-ness ---------------------------------------------------------------------------
 
 
-def _busyness(component: icalendar.Component, owners: frozenset[str]) -> str | None:
+def _busyness(fields: _Fields, owners: frozenset[str]) -> str | None:
     """The occurrence's busy block status: "busy", "tentative", or None when it is free (the
     module's rule)."""
-    return busyness.occurrence_status(_transparency(component), _status(component), _participation(component, owners))
+    return busyness.occurrence_status(fields.transparency, fields.status, _participation(fields, owners))
 
 
-def _transparency(component: icalendar.Component) -> str:
-    return "transparent" if str(component.get("TRANSP", "")).strip().upper() == "TRANSPARENT" else "opaque"
+def _transparency(transp: str) -> str:
+    return "transparent" if transp.strip().upper() == "TRANSPARENT" else "opaque"
 
 
-def _status(component: icalendar.Component) -> str:
-    return _STATUSES.get(str(component.get("STATUS", "")).strip().upper(), "confirmed")
+def _status(status: str) -> str:
+    return _STATUSES.get(status.strip().upper(), "confirmed")
 
 
-def _participation(component: icalendar.Component, owners: frozenset[str]) -> str:
-    if not owners or _organizer(component) in owners:
+def _participation(fields: _Fields, owners: frozenset[str]) -> str:
+    if not owners or fields.organizer in owners:
         return "accepted"
-    answers = [_PARTSTATS.get(partstat, "needs_action") for email, _, partstat in _attendees(component) if email in owners]
+    answers = [_PARTSTATS.get(partstat, "needs_action") for email, _, partstat in fields.attendees if email in owners]
     return max(answers, key=_COMMITMENT.index) if answers else "accepted"
 
 
@@ -356,30 +450,24 @@ def _owners(owner_emails: Iterable[str]) -> frozenset[str]:
 # --- properties --------------------------------------------------------------------------
 
 
-def _attendees(component: icalendar.Component) -> list[tuple[str, str | None, str]]:
-    """(email, CN, PARTSTAT) of each ATTENDEE with an email address."""
+def _attendees(props: Iterable[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, str | None, str]]:
+    """(email, CN, PARTSTAT) of each ATTENDEE (its value and parameters) with an email address."""
     people = []
-    for prop in _listed(component.get("ATTENDEE")):
-        email = _address(prop)
+    for value, params in props:
+        email = _address(value, params)
         if email:
-            params = getattr(prop, "params", {})
             name = str(params.get("CN", "")).strip() or None
             people.append((email, name, str(params.get("PARTSTAT", "NEEDS-ACTION")).strip().upper()))
     return people
 
 
-def _organizer(component: icalendar.Component) -> str | None:
-    props = _listed(component.get("ORGANIZER"))
-    return _address(props[0]) if props else None
-
-
-def _address(prop: Any) -> str | None:
+def _address(value: str, params: Mapping[str, Any]) -> str | None:
     """The email of a CAL-ADDRESS: a mailto: value, else its EMAIL parameter (iCloud writes
     ``urn:uuid:`` values with EMAIL=); None when it has neither."""
-    value = str(prop).strip()
+    value = value.strip()
     if value[:7].lower() == "mailto:":
         return _email(value) or None
-    email = str(getattr(prop, "params", {}).get("EMAIL", "")).strip()
+    email = str(params.get("EMAIL", "")).strip()
     return _email(email) or None
 
 
