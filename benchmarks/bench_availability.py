@@ -58,6 +58,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.cluster import libpq, pg_schema  # noqa: E402
 from benchmarks.report import write_section  # noqa: E402
 
 Span = tuple[dt.datetime, dt.datetime]
@@ -155,7 +156,7 @@ class Postgres:
     def __init__(self, url: str, people: Sequence[Sequence[Span]], subs: Sequence[str]) -> None:
         import psycopg
 
-        self.conn = psycopg.connect(_libpq(url), autocommit=True)
+        self.conn = psycopg.connect(libpq(url), autocommit=True)
         self.schema = f"bench_{secrets.token_hex(4)}"
         with self.conn.cursor() as cur:
             cur.execute(f"CREATE SCHEMA {self.schema}")
@@ -181,14 +182,6 @@ class Postgres:
         self.conn.close()
 
 
-def _libpq(url: str) -> str:
-    """A SQLAlchemy URL as psycopg takes it."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 # -- calgate over HTTP --------------------------------------------------------------------------
 
 
@@ -211,18 +204,8 @@ def _database(store: str, directory: Path, pg_url: str) -> Iterator[str]:
     if store == "sqlite":
         yield f"sqlite:///{directory / 'calgate.db'}"
         return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    schema = f"bench_calgate_{secrets.token_hex(4)}"
-    with psycopg.connect(_libpq(pg_url), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    url = make_url(pg_url).set(drivername="postgresql+psycopg").update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_libpq(pg_url), autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with pg_schema(pg_url) as url:
+        yield url
 
 
 def load(database_url: str, directory: Path, people: Sequence[Sequence[Span]]) -> tuple[str, list[str], float]:
