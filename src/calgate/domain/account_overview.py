@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from calgate.domain import access_modes, busyness, model, source_states, times
-from calgate.domain.authorization import revoke_grant
+from calgate.domain.authorization import revoke_grant, revoke_service_account
 from calgate.domain.errors import NotFound
 from calgate.domain.ports import UnitOfWork
 
@@ -49,6 +49,7 @@ class ProfileSummary:
     sync_error: str | None
     hosted: bool
     calendars: tuple[model.Calendar, ...] = ()
+    service_account_id: str | None = None  # reached through Enterprise Connect
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def _profile(uow: UnitOfWork, profile: model.Profile, now: dt.datetime, stale_af
         sync_error=profile.sync_error,
         hosted=hosted,
         calendars=tuple(c for c in uow.calendars.of_profile(profile.id) if not c.deleted) if calendars else (),
+        service_account_id=profile.service_account_id,
     )
 
 
@@ -235,3 +237,43 @@ def week(uow: UnitOfWork, summary: AccountSummary, start: dt.datetime, end: dt.d
             items.append(WeekItem(block.start_at, block.end_at, block.status, block.calendar_id))
     items.sort(key=lambda i: (i.start, i.end))
     return items
+
+
+@dataclass(frozen=True)
+class ServiceAccountSummary:
+    """An organization connected through Enterprise Connect, as the dashboard lists it."""
+
+    id: str  # ser_…
+    provider: str
+    provider_label: str
+    access_mode: str
+    domain: str
+    admin_email: str
+    people: int  # live profiles it gave
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def service_accounts(uow: UnitOfWork, application_id: str) -> list[ServiceAccountSummary]:
+    """The application's service accounts, newest first (never their credentials)."""
+    found = []
+    for account in reversed(uow.service_accounts.of_application(application_id)):
+        people = sum(1 for p in uow.service_accounts.profiles(account.id) if p.revoked_at is None)
+        found.append(
+            ServiceAccountSummary(
+                id=account.id, provider=account.provider,
+                provider_label=access_modes.PROVIDERS.get(account.provider, account.provider),
+                access_mode=account.access_mode, domain=account.domain, admin_email=account.email, people=people,
+                created_at=account.created_at, revoked_at=account.revoked_at,
+            )
+        )
+    return found
+
+
+def revoke_organization(uow: UnitOfWork, application_id: str, service_account_id: str, now: dt.datetime) -> None:
+    """End a service account, its tokens and every person's access it gave, as revoking its
+    token does (``authorization.revoke_service_account``)."""
+    account = uow.service_accounts.get(service_account_id)
+    if account is None or account.application_id != application_id:
+        raise NotFound("service account")
+    revoke_service_account(uow, account, now)

@@ -118,6 +118,7 @@ class Grants(Repository[model.Grant], Protocol):
 
 
 class ServiceAccounts(Repository[model.ServiceAccount], Protocol):
+    def of_application(self, application_id: str) -> list[model.ServiceAccount]: ...
     def profiles(self, service_account_id: str) -> list[model.Profile]:
         """Profiles whose access comes from the service account, revoked ones too."""
         ...

@@ -295,6 +295,9 @@ class Grants(_Repository[model.Grant]):
 class ServiceAccounts(_Repository[model.ServiceAccount]):
     cls = model.ServiceAccount
 
+    def of_application(self, application_id: str) -> list[model.ServiceAccount]:
+        return self._where(model.ServiceAccount.application_id == application_id, order_by=model.ServiceAccount.created_at)
+
     def profiles(self, service_account_id: str) -> list[model.Profile]:
         stmt = select(model.Profile).where(model.Profile.service_account_id == service_account_id).order_by(model.Profile.created_at)
         return list(self.session.scalars(stmt))

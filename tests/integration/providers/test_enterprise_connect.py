@@ -28,7 +28,8 @@ from tests.conftest import BACKENDS
 from tests.standins.google import GoogleStandin
 from tests.support.api import bearer, refresh_request, token_request
 from tests.support.connect import csrf, redirect_params
-from tests.support.factories import AppCredentials, make_application
+from tests.integration.web._dashboard import Dashboard
+from tests.support.factories import AppCredentials, make_application, make_developer_application
 from tests.support.graph_standin import GraphStandin
 from tests.support.providers import calgate_with_providers
 from tests.support.server import LiveServer
@@ -387,6 +388,42 @@ def test_revoking_the_service_account_revokes_everyone_it_authorized(calgate, go
     assert httpx.get(f"{calgate.url}/v1/userinfo", headers=bearer(sa["access_token"])).status_code == 401
     with calgate.services.uow() as uow:
         assert all(p.revoked_at is not None for p in uow.service_accounts.profiles(sa["service_account_id"]))
+
+
+def test_the_dashboard_lists_the_organization_and_revokes_it(calgate, google_standin, receiver):  # type: ignore[no-untyped-def]
+    form = google_org(google_standin, ["ada@" + DOMAIN], [FREEBUSY])
+    email, app = make_developer_application(calgate.services, features={"free_busy"})
+    sa = service_account_token(calgate, app, admin_connects(calgate, app, form, access_mode="free_busy", provider_name="google"))
+    single = {"email": "ada@" + DOMAIN, "callback_url": receiver.url, "scope": "free_busy_write"}
+    httpx.post(f"{calgate.url}/v1/service_account_authorizations", json=single, headers=bearer(sa["access_token"]))
+    tokens = exchange_callback(calgate, app, callbacks(receiver, 1)[0], receiver.url)
+    ser, base = sa["service_account_id"], f"/dashboard/apps/{app.application_id}/accounts"
+
+    with httpx.Client(base_url=calgate.url, follow_redirects=False) as http:
+        dashboard = Dashboard(http)
+        assert dashboard.sign_in(email).status_code == 303
+        page = dashboard.page(base)
+        row = page.one(data_service_account=ser)
+        cells = [c.clean_text for c in row.children if c.tag == "td"]
+        assert cells[:5] == [f"{DOMAIN} {ser}", "Google", "Free/Busy", "admin@" + DOMAIN, "1"]
+        key, raw = json.loads(form["service_account_key"]), dashboard.http.get(base).text
+        assert key["private_key"][40:80] not in raw and key["client_email"] not in raw  # never the credentials
+        person = dashboard.page(f"{base}/{tokens['sub']}")
+        assert ser in person.testid("through-service-account")
+
+        response = dashboard.submit(base, f"/dashboard/apps/{app.application_id}/service_accounts/{ser}/revoke")
+        assert response.status_code == 303 and response.headers["location"] == base
+        after = dashboard.page(base)
+        assert after.one(data_service_account=ser).attrs["data-state"] == "revoked"
+        assert after.one(data_account=tokens["sub"]).attrs["data-state"] == "revoked"
+    assert httpx.get(f"{calgate.url}/v1/account", headers=bearer(tokens["access_token"])).status_code == 401
+    assert httpx.get(f"{calgate.url}/v1/userinfo", headers=bearer(sa["access_token"])).status_code == 401
+
+    with httpx.Client(base_url=calgate.url, follow_redirects=False) as http:  # someone else's application: 404
+        stranger = Dashboard(http)
+        assert stranger.sign_up().status_code == 303
+        other = stranger.submit("/dashboard", f"/dashboard/apps/{app.application_id}/service_accounts/{ser}/revoke")
+        assert other.status_code == 404
 
 
 def _callback_job(calgate: LiveServer, url: str | None = None) -> Job | None:

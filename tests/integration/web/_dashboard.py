@@ -38,6 +38,10 @@ class Dashboard:
         self.email = email or f"dev-{secrets.token_hex(4)}@example.com"
         return self.submit("/dashboard/sign-up", email=self.email, password=password)
 
+    def sign_in(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        self.email = email
+        return self.submit("/dashboard/sign-in", email=email, password=password)
+
     def create_app(self, name: str = "Acme Scheduling", redirect_uris: str = REDIRECT_URI, **features: str) -> str:
         """Register an application; returns its id. ``features``: feature_no_calendar="on", …"""
         response = self.submit("/dashboard/apps/new", name=name, redirect_uris=redirect_uris, **features)

@@ -7,6 +7,11 @@ calendars are (``domain.account_overview``).
          calendars, and a week view (events in read_write / no_calendar; in free_busy only
          busy blocks, which is all calgate holds)
     POST /dashboard/apps/{app}/accounts/{account}/revoke     end the application's access
+    POST /dashboard/apps/{app}/service_accounts/{ser}/revoke  end an organization's (Enterprise
+         Connect) service account and every person's access it gave
+
+The accounts page also lists the application's service accounts (organization, provider,
+mode, administrator, how many people it connected), never their credentials.
 
 Only the application's owner sees these; other ids answer the same 404 as unknown ones.
 """
@@ -65,9 +70,10 @@ def account_list(
         found = account_overview.of_application(
             uow, app.id, utcnow(), _stale_after(services), access_mode=mode or None, provider=provider or None
         )
+        organizations = account_overview.service_accounts(uow, app.id)
     return page(
         request, "accounts.html", developer, app=app, accounts=found, modes=MODES, providers=PROVIDERS,
-        mode=mode, provider=provider, states=account_overview.STATE_LABELS,
+        mode=mode, provider=provider, states=account_overview.STATE_LABELS, organizations=organizations,
     )
 
 
@@ -142,4 +148,22 @@ def revoke(
     except NotFound:
         return _not_found(request)
     notify(request, f"Access to {account_id} is revoked: its tokens stopped working and its calendars are no longer read.")
+    return redirect(f"/dashboard/apps/{application_id}/accounts")
+
+
+@router.post("/dashboard/apps/{application_id}/service_accounts/{service_account_id}/revoke")
+def revoke_service_account(
+    application_id: str, service_account_id: str, request: Request, _: FormDep, developer: DeveloperDep,
+    services: ServicesDep,
+) -> Response:
+    if developer is None:
+        return to_sign_in()
+    app = owned_application(services, developer, application_id)
+    try:
+        with services.uow() as uow:
+            account_overview.revoke_organization(uow, app.id, service_account_id, utcnow())
+            uow.commit()
+    except NotFound:
+        return error_page(request, "Service account not found", "This application has no such service account.", 404)
+    notify(request, f"{service_account_id} is revoked, with every person's access it gave.")
     return redirect(f"/dashboard/apps/{application_id}/accounts")
