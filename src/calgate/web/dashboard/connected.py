@@ -19,6 +19,7 @@ Only the application's owner sees these; other ids answer the same 404 as unknow
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,8 @@ from fastapi.responses import HTMLResponse, Response
 from calgate.api.deps import ServicesDep
 from calgate.domain import access_modes, account_overview, times
 from calgate.domain.errors import NotFound, ValidationFailed
-from calgate.domain.model import utcnow
+from calgate.domain.model import Developer, utcnow
+from calgate.domain.ports import UnitOfWork
 from calgate.services import Services
 from calgate.web.dashboard import lanes
 from calgate.web.dashboard._session import DeveloperDep, notify, owned_application, page, redirect, to_sign_in
@@ -134,21 +136,32 @@ def account_page(
     )
 
 
+Revoker = Callable[[UnitOfWork, str, str, dt.datetime], None]  # (uow, application id, what, now)
+
+
+def _revoke(request: Request, services: Services, developer: Developer, application_id: str, what: str,
+            revoker: Revoker, missing: str, done: str) -> Response:
+    """Revoke ``what`` of the developer's application, then back to its accounts with ``done``
+    said (``missing``: the 404 page's words when the application has no such thing)."""
+    app = owned_application(services, developer, application_id)
+    try:
+        with services.uow() as uow:
+            revoker(uow, app.id, what, utcnow())
+            uow.commit()
+    except NotFound:
+        return error_page(request, f"{missing[0].upper()}{missing[1:]} not found", f"This application has no such {missing}.", 404)
+    notify(request, done)
+    return redirect(f"/dashboard/apps/{application_id}/accounts")
+
+
 @router.post("/dashboard/apps/{application_id}/accounts/{account_id}/revoke")
 def revoke(
     application_id: str, account_id: str, request: Request, _: FormDep, developer: DeveloperDep, services: ServicesDep
 ) -> Response:
     if developer is None:
         return to_sign_in()
-    app = owned_application(services, developer, application_id)
-    try:
-        with services.uow() as uow:
-            account_overview.revoke(uow, app.id, account_id, utcnow())
-            uow.commit()
-    except NotFound:
-        return _not_found(request)
-    notify(request, f"Access to {account_id} is revoked: its tokens stopped working and its calendars are no longer read.")
-    return redirect(f"/dashboard/apps/{application_id}/accounts")
+    done = f"Access to {account_id} is revoked: its tokens stopped working and its calendars are no longer read."
+    return _revoke(request, services, developer, application_id, account_id, account_overview.revoke, "account", done)
 
 
 @router.post("/dashboard/apps/{application_id}/service_accounts/{service_account_id}/revoke")
@@ -158,12 +171,8 @@ def revoke_service_account(
 ) -> Response:
     if developer is None:
         return to_sign_in()
-    app = owned_application(services, developer, application_id)
-    try:
-        with services.uow() as uow:
-            account_overview.revoke_organization(uow, app.id, service_account_id, utcnow())
-            uow.commit()
-    except NotFound:
-        return error_page(request, "Service account not found", "This application has no such service account.", 404)
-    notify(request, f"{service_account_id} is revoked, with every person's access it gave.")
-    return redirect(f"/dashboard/apps/{application_id}/accounts")
+    done = f"{service_account_id} is revoked, with every person's access it gave."
+    return _revoke(
+        request, services, developer, application_id, service_account_id, account_overview.revoke_organization,
+        "service account", done,
+    )
