@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from calgate.domain.errors import StoreUnavailable
 from calgate.domain.model import utcnow
-from calgate.store.repositories import claim_due_job
+from calgate.store.job_queue import claim_due_job
 from calgate.store.unit_of_work import Database
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ an .ics file, a CalDAV free-busy answer, turned into ``domain.calendar_sources``
 - ``read_resource``: one resource's UID and its occurrences in a window, recurrences
   expanded with ``recurring_ical_events`` (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides).
 - ``busy_blocks``: the same resource reduced to busy and tentative time, nothing else.
-- ``read_freebusy``: the busy time of a VFREEBUSY (a CalDAV free-busy-query answer).
+- (``ical_freebusy.read_freebusy`` reads a VFREEBUSY, a CalDAV free-busy-query answer.)
 
 **Times.** Every datetime produced is aware UTC; ``EventTimeValue.time`` is a wire Time in UTC
 or, for all-day events, a Date (instants at midnight UTC, as calgate stores them); ``tzid``
@@ -19,21 +19,9 @@ for all-day series; a single event has None. Rules that repeat more often than h
 (FREQ=SECONDLY/MINUTELY, several BYMINUTE or BYSECOND values) are refused as unreadable:
 their expansion alone could stall a sync.
 
-**Busy-ness (one rule).** From each occurrence's own properties:
-
-- ``transparency`` is "transparent" for TRANSP:TRANSPARENT, else "opaque";
-- ``status`` is STATUS (CONFIRMED, TENTATIVE, CANCELLED → confirmed, tentative, cancelled;
-  absent or anything else → confirmed);
-- ``participation_status`` is the owner's answer: "accepted" when one of ``owner_emails``
-  is the ORGANIZER or none of them is an ATTENDEE; otherwise that ATTENDEE's PARTSTAT
-  (ACCEPTED, TENTATIVE, DECLINED → accepted, tentative, declined; NEEDS-ACTION, absent or
-  anything else → needs_action), the most committed one if several owner addresses are
-  invited.
-
-From these, ``domain.busyness.occurrence_status`` (the one rule, for every provider) decides:
-**free** (no busy block) when transparent, cancelled or declined; **tentative** when its
-status is tentative or the owner's answer is tentative or needs_action; **busy** otherwise. Zero-length occurrences block nothing. Blocks are clipped
-to the window. Vendor properties such as X-MICROSOFT-CDO-BUSYSTATUS are not read.
+**Busy-ness (one rule).** ``ical_properties`` reads the owner's answer, status and
+transparency of each occurrence; ``domain.busyness`` decides. Zero-length occurrences block
+nothing. Blocks are clipped to the window.
 
 **What is parsed.** A resource of the common shape (one VEVENT, zones the tables know, no
 recurrence but a plain RRULE) is read by ``ical_fast`` and its series expanded by
@@ -51,25 +39,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import icalendar
 import recurring_ical_events
 
-from calgate.domain import busyness
 from calgate.domain.calendar_sources import BusyBlock, EventTimeValue, RemoteOccurrence
-from calgate.providers import ical_fast, ical_lines, ical_series, ical_times
+from calgate.providers import ical_fast, ical_lines, ical_properties, ical_series, ical_times
+from calgate.providers.ical_properties import Fields
 from calgate.providers.ical_times import ETC_UTC, UTC
 
-__all__ = ["IcalError", "busy_blocks", "read_freebusy", "read_resource"]
+__all__ = ["IcalError", "busy_blocks", "check_window", "listed", "parse_calendar", "read_resource"]
 
 _DAY = dt.timedelta(days=1)
-# Names that mean UTC, whatever their spelling; all are tzid Etc/UTC.
-_STATUSES = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
-_PARTSTATS = {"ACCEPTED": "accepted", "TENTATIVE": "tentative", "DECLINED": "declined", "NEEDS-ACTION": "needs_action"}
-_COMMITMENT = ("declined", "needs_action", "tentative", "accepted")  # weakest first
-_FBTYPES = {"BUSY": "busy", "BUSY-UNAVAILABLE": "busy", "BUSY-TENTATIVE": "tentative"}  # FREE: not busy
 _TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
 # What normalising a VEVENT records on it for its occurrences (recurring_ical_events copies
 # them along with the rest): the tzid labels of DTSTART and DTEND, and how far a
@@ -91,85 +74,48 @@ class _Hit(NamedTuple):
     end_at: dt.datetime
 
 
-class _Fields(NamedTuple):
-    """What an occurrence takes from its own properties besides its times (module docstring)."""
-
-    start_tzid: str
-    end_tzid: str
-    summary: str | None
-    description: str | None
-    location: str | None
-    url: str | None
-    transparency: str
-    status: str
-    attendees: list[tuple[str, str | None, str]]  # (email, CN, PARTSTAT)
-    organizer: str | None
-
-
 def read_resource(
-    ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str]
+    ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str], *, fast: bool = True
 ) -> tuple[str, list[RemoteOccurrence]]:
-    """(UID, occurrences within [start, end)) of one calendar object resource (recurrences expanded)."""
-    _check_window(start, end)
-    event = ical_fast.event(ical, ical_lines.READ)
+    """(UID, occurrences within [start, end)) of one calendar object resource (recurrences
+    expanded). ``fast=False`` reads it with icalendar even when ``ical_fast`` could (the
+    tests compare the two)."""
+    check_window(start, end)
+    event = ical_fast.event(ical, ical_lines.READ) if fast else None
     if event is not None:
-        owners, fields = _owners(owner_emails), _fast_fields(event)
+        owners, fields = ical_properties.owners(owner_emails), _fast_fields(event)
         hits = _fast_hits(event, start, end)
         return event.uid, [_occurrence(event.uid, recurrence_id, hit, fields, owners) for hit, recurrence_id in hits]
     with _readable():
         uid, recurring, hits = _expand(ical_lines.narrowed(ical, ical_lines.READ), start, end)
-        owners = _owners(owner_emails)
+        owners = ical_properties.owners(owner_emails)
         return uid, [
             _occurrence(uid, _recurrence_id(hit.component) if recurring else None, hit, _fields(hit.component), owners)
             for hit in hits
         ]
 
 
-def busy_blocks(ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str]) -> list[BusyBlock]:
-    """The busy/tentative time of one calendar object resource within [start, end); nothing else (free_busy fallback)."""
-    _check_window(start, end)
-    event = ical_fast.event(ical, ical_lines.BUSY_READ)
+def busy_blocks(
+    ical: bytes, start: dt.datetime, end: dt.datetime, owner_emails: set[str], *, fast: bool = True
+) -> list[BusyBlock]:
+    """The busy/tentative time of one calendar object resource within [start, end); nothing
+    else (free_busy fallback). ``fast`` as for ``read_resource``."""
+    check_window(start, end)
+    event = ical_fast.event(ical, ical_lines.BUSY_READ) if fast else None
     if event is not None:
         hits = [hit for hit, _ in _fast_hits(event, start, end)]
-        owners = _owners(owner_emails)
-        statuses = [_busyness(_fast_fields(event), owners) for _ in hits]
+        owners = ical_properties.owners(owner_emails)
+        statuses = [ical_properties.busy_status(_fast_fields(event), owners) for _ in hits]
     else:
         with _readable():
             _, _, hits = _expand(ical_lines.narrowed(ical, ical_lines.BUSY_READ), start, end)
-            owners = _owners(owner_emails)
-            statuses = [_busyness(_fields(hit.component), owners) for hit in hits]
+            owners = ical_properties.owners(owner_emails)
+            statuses = [ical_properties.busy_status(_fields(hit.component), owners) for hit in hits]
     blocks = []
     for hit, status in zip(hits, statuses):
         block_start, block_end = max(hit.start_at, start), min(hit.end_at, end)
         if status is not None and block_start < block_end:
             blocks.append(BusyBlock(start=block_start, end=block_end, status=status))
-    return blocks
-
-
-def read_freebusy(ical: bytes, start: dt.datetime, end: dt.datetime) -> list[BusyBlock]:
-    """BusyBlocks of a VFREEBUSY answer (CalDAV free-busy-query), clipped to [start, end)."""
-    _check_window(start, end)
-    calendar = _parse(ical)
-    blocks = []
-    for freebusy in calendar.walk("VFREEBUSY"):
-        for prop in _listed(freebusy.get("FREEBUSY")):
-            if isinstance(prop, icalendar.vBroken):
-                raise IcalError("a FREEBUSY value is not a period")
-            status = _FBTYPES.get(str(prop.params.get("FBTYPE", "BUSY")).strip().upper())
-            if status is None:
-                continue
-            period = getattr(prop, "dt", None)
-            if not isinstance(period, tuple) or len(period) != 2:
-                raise IcalError("a FREEBUSY value is not a period")
-            first, last = period
-            if not isinstance(first, dt.datetime) or not isinstance(last, (dt.datetime, dt.timedelta)):
-                raise IcalError("a FREEBUSY value is not a period of date-times")
-            block_start = ical_times.instant(first)
-            block_end = block_start + last if isinstance(last, dt.timedelta) else ical_times.instant(last)
-            block_start, block_end = max(block_start, start), min(block_end, end)
-            if block_start < block_end:
-                blocks.append(BusyBlock(start=block_start, end=block_end, status=status))
-    blocks.sort(key=lambda block: (block.start, block.end))
     return blocks
 
 
@@ -188,8 +134,8 @@ def _readable() -> Iterator[None]:
 def _expand(ical: bytes, start: dt.datetime, end: dt.datetime) -> tuple[str, bool, list[_Hit]]:
     """The resource's UID, whether it is recurring, and its occurrences overlapping
     [start, end) sorted by start."""
-    _check_window(start, end)
-    calendar = _parse(ical)
+    check_window(start, end)
+    calendar = parse_calendar(ical)
     uid, vevents = _components(calendar)
     if not vevents:
         return uid, False, []
@@ -241,12 +187,12 @@ def _hit(
     return _Hit(component, first, last, start_at, end_at) if inside else None
 
 
-def _check_window(start: dt.datetime, end: dt.datetime) -> None:
+def check_window(start: dt.datetime, end: dt.datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be aware datetimes")
 
 
-def _parse(ical: bytes) -> icalendar.Calendar:
+def parse_calendar(ical: bytes) -> icalendar.Calendar:
     try:
         calendar = icalendar.Calendar.from_ical(ical)
     except Exception:  # icalendar raises ValueError, and worse on some garbage; its messages quote the data
@@ -286,7 +232,7 @@ def _normalize(vevent: icalendar.Component, zones: dict[str, icalendar.Component
     if "DTSTART" not in labels:
         raise IcalError("a VEVENT has no DTSTART")
     for name in ("EXDATE", "RDATE"):
-        for prop in _listed(vevent.get(name)):
+        for prop in listed(vevent.get(name)):
             if isinstance(prop, icalendar.vBroken) or not hasattr(prop, "dts"):
                 raise IcalError(f"{name} of a VEVENT is not a list of dates or date-times")
             zone, _ = ical_times.zone(prop.params.get("TZID"), zones)
@@ -308,7 +254,7 @@ def _normalize(vevent: icalendar.Component, zones: dict[str, icalendar.Component
 
 def _check_rules(vevents: list[icalendar.Component]) -> None:
     for vevent in vevents:
-        for rule in _listed(vevent.get("RRULE")):
+        for rule in listed(vevent.get("RRULE")):
             if isinstance(rule, icalendar.vBroken) or not hasattr(rule, "get"):
                 raise IcalError("an RRULE is not a recurrence rule")
             freq = {str(value).upper() for value in rule.get("FREQ", [])}
@@ -345,10 +291,10 @@ def _bounds(
     return start, end
 
 
-def _occurrence(uid: str, recurrence_id: str | None, hit: _Hit, fields: _Fields, owners: frozenset[str]) -> RemoteOccurrence:
+def _occurrence(uid: str, recurrence_id: str | None, hit: _Hit, fields: Fields, owners: frozenset[str]) -> RemoteOccurrence:
     attendees = []
     for email, name, partstat in fields.attendees:
-        person = {"email": email, "status": _PARTSTATS.get(partstat, "needs_action")}
+        person = {"email": email, "status": ical_properties.answer(partstat)}
         if name:
             person["display_name"] = name
         attendees.append(person)
@@ -365,43 +311,43 @@ def _occurrence(uid: str, recurrence_id: str | None, hit: _Hit, fields: _Fields,
         url=fields.url,
         transparency=fields.transparency,
         status=fields.status,
-        participation_status=_participation(fields, owners),
+        participation_status=ical_properties.participation(fields, owners),
         attendees=attendees,
         organizer_email=fields.organizer,
     )
 
 
-def _fields(component: icalendar.Component) -> _Fields:
+def _fields(component: icalendar.Component) -> Fields:
     """The occurrence's own properties, from icalendar's VEVENT."""
-    organizers = _listed(component.get("ORGANIZER"))
-    return _Fields(
+    organizers = listed(component.get("ORGANIZER"))
+    return Fields(
         start_tzid=str(component.get(_START_TZID, ETC_UTC)),
         end_tzid=str(component.get(_END_TZID, ETC_UTC)),
         summary=_text(component, "SUMMARY"),
         description=_text(component, "DESCRIPTION"),
         location=_text(component, "LOCATION"),
         url=_text(component, "URL"),
-        transparency=_transparency(str(component.get("TRANSP", ""))),
-        status=_status(str(component.get("STATUS", ""))),
-        attendees=_attendees((str(prop), getattr(prop, "params", {})) for prop in _listed(component.get("ATTENDEE"))),
-        organizer=_address(str(organizers[0]), getattr(organizers[0], "params", {})) if organizers else None,
+        transparency=ical_properties.transparency(str(component.get("TRANSP", ""))),
+        status=ical_properties.status(str(component.get("STATUS", ""))),
+        attendees=ical_properties.attendees((str(prop), getattr(prop, "params", {})) for prop in listed(component.get("ATTENDEE"))),
+        organizer=ical_properties.address(str(organizers[0]), getattr(organizers[0], "params", {})) if organizers else None,
     )
 
 
-def _fast_fields(event: ical_fast.Event) -> _Fields:
+def _fast_fields(event: ical_fast.Event) -> Fields:
     """The same, from what ``ical_fast`` read."""
     texts = event.texts
-    return _Fields(
+    return Fields(
         start_tzid=event.start_tzid,
         end_tzid=event.end_tzid,
         summary=texts.get("SUMMARY") or None,
         description=texts.get("DESCRIPTION") or None,
         location=texts.get("LOCATION") or None,
         url=texts.get("URL") or None,
-        transparency=_transparency(event.transp),
-        status=_status(event.status),
-        attendees=_attendees(event.attendees),
-        organizer=_address(*event.organizer) if event.organizer else None,
+        transparency=ical_properties.transparency(event.transp),
+        status=ical_properties.status(event.status),
+        attendees=ical_properties.attendees(event.attendees),
+        organizer=ical_properties.address(*event.organizer) if event.organizer else None,
     )
 
 
@@ -419,70 +365,11 @@ def _recurrence_id(component: icalendar.Component) -> str | None:
     return ical_times.wire(original)
 
 
-# --- busy-ness ---------------------------------------------------------------------------
-
-
-def _busyness(fields: _Fields, owners: frozenset[str]) -> str | None:
-    """The occurrence's busy block status: "busy", "tentative", or None when it is free (the
-    module's rule)."""
-    return busyness.occurrence_status(fields.transparency, fields.status, _participation(fields, owners))
-
-
-def _transparency(transp: str) -> str:
-    return "transparent" if transp.strip().upper() == "TRANSPARENT" else "opaque"
-
-
-def _status(status: str) -> str:
-    return _STATUSES.get(status.strip().upper(), "confirmed")
-
-
-def _participation(fields: _Fields, owners: frozenset[str]) -> str:
-    if not owners or fields.organizer in owners:
-        return "accepted"
-    answers = [_PARTSTATS.get(partstat, "needs_action") for email, _, partstat in fields.attendees if email in owners]
-    return max(answers, key=_COMMITMENT.index) if answers else "accepted"
-
-
-def _owners(owner_emails: Iterable[str]) -> frozenset[str]:
-    return frozenset(_email(address) for address in owner_emails if address)
-
-
-# --- properties --------------------------------------------------------------------------
-
-
-def _attendees(props: Iterable[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, str | None, str]]:
-    """(email, CN, PARTSTAT) of each ATTENDEE (its value and parameters) with an email address."""
-    people = []
-    for value, params in props:
-        email = _address(value, params)
-        if email:
-            name = str(params.get("CN", "")).strip() or None
-            people.append((email, name, str(params.get("PARTSTAT", "NEEDS-ACTION")).strip().upper()))
-    return people
-
-
-def _address(value: str, params: Mapping[str, Any]) -> str | None:
-    """The email of a CAL-ADDRESS: a mailto: value, else its EMAIL parameter (iCloud writes
-    ``urn:uuid:`` values with EMAIL=); None when it has neither."""
-    value = value.strip()
-    if value[:7].lower() == "mailto:":
-        return _email(value) or None
-    email = str(params.get("EMAIL", "")).strip()
-    return _email(email) or None
-
-
-def _email(text: str) -> str:
-    text = text.strip()
-    if text[:7].lower() == "mailto:":
-        text = text[7:]
-    return text.strip().lower()
-
-
 def _text(component: icalendar.Component, name: str) -> str | None:
     """The property's text; None when absent or empty (Google writes ``LOCATION:``)."""
-    props = _listed(component.get(name))
+    props = listed(component.get(name))
     return (str(props[0]) or None) if props else None
 
 
-def _listed(value: Any) -> list[Any]:
+def listed(value: Any) -> list[Any]:
     return [] if value is None else value if isinstance(value, list) else [value]

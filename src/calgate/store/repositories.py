@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Repositories: add and fetch domain objects. They never commit; the unit of work does."""
+"""Repositories: add and fetch domain objects. They never commit; the unit of work does.
+The job queue's repository and its claim live in ``store/job_queue.py``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from calgate.domain import ids, model
+from calgate.domain import model
 from calgate.domain.errors import Conflict
 from calgate.store import tables
 
@@ -43,7 +44,7 @@ def _default(f: dataclasses.Field[Any]) -> Callable[[], Any]:
 _EVENT_DEFAULTS = {f.name: _default(f) for f in dataclasses.fields(model.Event)}
 
 
-class _Repository(Generic[T]):
+class Repository(Generic[T]):
     cls: type[T]
 
     def __init__(self, session: Session) -> None:
@@ -68,14 +69,14 @@ class _Repository(Generic[T]):
         return self.session.scalars(select(self.cls).where(*criteria)).first()
 
 
-class Developers(_Repository[model.Developer]):
+class Developers(Repository[model.Developer]):
     cls = model.Developer
 
     def by_email(self, email: str) -> model.Developer | None:
         return self._one(model.Developer.email == email)
 
 
-class Applications(_Repository[model.Application]):
+class Applications(Repository[model.Application]):
     cls = model.Application
 
     def by_client_id(self, client_id: str) -> model.Application | None:
@@ -91,7 +92,7 @@ class Applications(_Repository[model.Application]):
         return self._where(order_by=model.Application.created_at)
 
 
-class Accounts(_Repository[model.Account]):
+class Accounts(Repository[model.Account]):
     cls = model.Account
 
     def by_email(self, application_id: str, email: str) -> model.Account | None:
@@ -107,7 +108,7 @@ class Accounts(_Repository[model.Account]):
         return self._where(model.Account.application_id == application_id, order_by=model.Account.created_at)
 
 
-class Profiles(_Repository[model.Profile]):
+class Profiles(Repository[model.Profile]):
     cls = model.Profile
 
     def of_account(self, account_id: str) -> list[model.Profile]:
@@ -118,7 +119,7 @@ class Profiles(_Repository[model.Profile]):
         self.session.execute(select(tables.profiles.c.id).where(tables.profiles.c.id == profile_id).with_for_update())
 
 
-class Calendars(_Repository[model.Calendar]):
+class Calendars(Repository[model.Calendar]):
     cls = model.Calendar
 
     def of_account(self, account_id: str) -> list[model.Calendar]:
@@ -128,7 +129,7 @@ class Calendars(_Repository[model.Calendar]):
         return self._where(model.Calendar.profile_id == profile_id, order_by=model.Calendar.created_at)
 
 
-class Events(_Repository[model.Event]):
+class Events(Repository[model.Event]):
     cls = model.Event
 
     def by_event_id(self, calendar_id: str, event_id: str) -> model.Event | None:
@@ -207,7 +208,7 @@ class Events(_Repository[model.Event]):
         return self._where(*criteria, order_by=model.Event.start_at)
 
 
-class BusyBlocks(_Repository[model.BusyBlock]):
+class BusyBlocks(Repository[model.BusyBlock]):
     cls = model.BusyBlock
 
     def of_calendar(self, calendar_id: str) -> list[model.BusyBlock]:
@@ -230,14 +231,14 @@ class BusyBlocks(_Repository[model.BusyBlock]):
         )
 
 
-class CalendarSubscriptions(_Repository[model.CalendarSubscription]):
+class CalendarSubscriptions(Repository[model.CalendarSubscription]):
     cls = model.CalendarSubscription
 
     def of_calendar(self, calendar_id: str) -> list[model.CalendarSubscription]:
         return self._where(model.CalendarSubscription.calendar_id == calendar_id)
 
 
-class AvailabilityRules(_Repository[model.AvailabilityRule]):
+class AvailabilityRules(Repository[model.AvailabilityRule]):
     cls = model.AvailabilityRule
 
     def by_rule_id(self, account_id: str, availability_rule_id: str) -> model.AvailabilityRule | None:
@@ -254,7 +255,7 @@ class AvailabilityRules(_Repository[model.AvailabilityRule]):
         flush(self.session)
 
 
-class AvailablePeriods(_Repository[model.AvailablePeriod]):
+class AvailablePeriods(Repository[model.AvailablePeriod]):
     cls = model.AvailablePeriod
 
     def by_period_id(self, account_id: str, available_period_id: str) -> model.AvailablePeriod | None:
@@ -282,7 +283,7 @@ class AvailablePeriods(_Repository[model.AvailablePeriod]):
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-class Grants(_Repository[model.Grant]):
+class Grants(Repository[model.Grant]):
     cls = model.Grant
 
     def of_account(self, application_id: str, account_id: str) -> list[model.Grant]:
@@ -292,7 +293,7 @@ class Grants(_Repository[model.Grant]):
         return self._where(model.Grant.service_account_id == service_account_id)
 
 
-class ServiceAccounts(_Repository[model.ServiceAccount]):
+class ServiceAccounts(Repository[model.ServiceAccount]):
     cls = model.ServiceAccount
 
     def of_application(self, application_id: str) -> list[model.ServiceAccount]:
@@ -303,14 +304,14 @@ class ServiceAccounts(_Repository[model.ServiceAccount]):
         return list(self.session.scalars(stmt))
 
 
-class Tokens(_Repository[model.Token]):
+class Tokens(Repository[model.Token]):
     cls = model.Token
 
     def of_grant(self, grant_id: str) -> list[model.Token]:
         return self._where(model.Token.grant_id == grant_id)
 
 
-class Codes(_Repository[model.AuthorizationCode]):
+class Codes(Repository[model.AuthorizationCode]):
     cls = model.AuthorizationCode
 
     def get_for_update(self, digest: str) -> model.AuthorizationCode | None:
@@ -320,7 +321,7 @@ class Codes(_Repository[model.AuthorizationCode]):
         return self.session.scalars(stmt).first()
 
 
-class Verifications(_Repository[model.EmailVerification]):
+class Verifications(Repository[model.EmailVerification]):
     cls = model.EmailVerification
 
     def sent_since(self, email: str, since: dt.datetime) -> int:
@@ -328,101 +329,10 @@ class Verifications(_Repository[model.EmailVerification]):
         return int(self.session.scalar(stmt) or 0)
 
 
-class Jobs(_Repository[model.Job]):
-    cls = model.Job
-
-    def enqueue(
-        self, kind: str, payload: dict[str, Any], ordering_key: str | None = None, run_after: dt.datetime | None = None
-    ) -> model.Job:
-        job = model.Job(id=ids.new_id("job"), kind=kind, payload=payload, ordering_key=ordering_key)
-        if run_after is not None:
-            job.run_after = run_after
-        self.add(job)
-        return job
-
-    def pending(self, kind: str, ordering_key: str) -> list[model.Job]:
-        """Locked for update: a worker claiming one of them meanwhile finishes its claim first,
-        so the caller sees it as running rather than as still waiting."""
-        stmt = select(model.Job).where(
-            model.Job.kind == kind, model.Job.ordering_key == ordering_key, model.Job.status == "pending"
-        ).with_for_update()
-        return list(self.session.scalars(stmt))
-
-    def troubled(self, application_ids: list[str], limit: int = 200) -> list[model.Job]:
-        if not application_ids:
-            return []
-        stmt = (
-            select(model.Job)
-            .where(
-                or_(model.Job.status == "failed", and_(model.Job.status == "pending", model.Job.last_error.is_not(None))),
-                model.Job.payload["application_id"].as_string().in_(application_ids),
-            )
-            .order_by(model.Job.created_at.desc())
-            .limit(limit)
-        )
-        return list(self.session.scalars(stmt))
-
-    def queue(self, application_ids: list[str], now: dt.datetime) -> list[model.QueueRow]:
-        """Per kind, the not-finished jobs whose payload names one of ``application_ids``."""
-        if not application_ids:
-            return []
-        job = model.Job
-        pending = job.status == "pending"
-        running = and_(pending, job.locked_until.is_not(None), job.locked_until > now)
-        due = and_(pending, job.run_after <= now, or_(job.locked_until.is_(None), job.locked_until <= now))
-        stmt = (
-            select(
-                job.kind,
-                func.count().filter(pending),
-                func.count().filter(running),
-                func.count().filter(due),
-                func.min(job.run_after).filter(due),
-                func.count().filter(job.status == "failed"),
-            )
-            .where(job.status.in_(("pending", "failed")), job.payload["application_id"].as_string().in_(application_ids))
-            .group_by(job.kind)
-            .order_by(job.kind)
-        )
-        return [
-            model.QueueRow(kind, int(waiting), int(busy), int(ready), oldest, int(failed))
-            for kind, waiting, busy, ready, oldest, failed in self.session.execute(stmt)
-        ]
-
-
-class Channels(_Repository[model.Channel]):
+class Channels(Repository[model.Channel]):
     cls = model.Channel
 
     def open_of_account(self, account_id: str) -> list[model.Channel]:
         return self._where(
             model.Channel.account_id == account_id, model.Channel.closed_at.is_(None), order_by=model.Channel.created_at
         )
-
-
-def claim_due_job(session: Session, now: dt.datetime, lease_seconds: int) -> model.Job | None:
-    """Take the oldest due job and lease it. ``SKIP LOCKED`` lets any number of workers on
-    PostgreSQL claim side by side without double work; SQLite serialises writers already."""
-    job_ = model.Job
-    older = aliased(model.Job)
-    earlier_pending = exists().where(
-        older.ordering_key == job_.ordering_key,
-        older.status == "pending",
-        or_(older.created_at < job_.created_at, and_(older.created_at == job_.created_at, older.id < job_.id)),
-    )
-    stmt = (
-        select(model.Job)
-        .where(
-            model.Job.status == "pending",
-            model.Job.run_after <= now,
-            or_(model.Job.locked_until.is_(None), model.Job.locked_until <= now),
-            # Jobs sharing an ordering key run strictly one after another, oldest first.
-            or_(job_.ordering_key.is_(None), ~earlier_pending),
-        )
-        .order_by(model.Job.run_after)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    job = session.scalars(stmt).first()
-    if job is not None:
-        job.locked_until = now + dt.timedelta(seconds=lease_seconds)
-        job.attempts += 1
-    return job

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
-from calgate.store import orm, repositories
+from calgate.store import job_queue, orm, repositories
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -53,7 +53,7 @@ class SqlUnitOfWork:
         self.tokens = repositories.Tokens(self.session)
         self.codes = repositories.Codes(self.session)
         self.verifications = repositories.Verifications(self.session)
-        self.jobs = repositories.Jobs(self.session)
+        self.jobs = job_queue.Jobs(self.session)
         self.channels = repositories.Channels(self.session)
         return self
 

@@ -78,7 +78,7 @@ def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(services):
     runner = JobRunner(services.db, {"note": lambda p, j: None}, lease_seconds=60)
     [job_id] = _enqueue(services, "note")
     with services.uow() as uow:  # a worker claims it, then dies without finishing
-        from calgate.store.repositories import claim_due_job
+        from calgate.store.job_queue import claim_due_job
 
         assert claim_due_job(uow.session, utcnow(), 60).id == job_id
         uow.commit()

@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,11 +42,13 @@ def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
 
 def both_readers(ical: bytes, start: dt.datetime, end: dt.datetime, owners: set[str]) -> tuple[list[Any], list[Any]]:
     """(with the fast reader, with icalendar alone) for read_resource and busy_blocks."""
-    calls = [lambda: read_resource(ical, start, end, owners), lambda: busy_blocks(ical, start, end, owners)]
-    fast = [outcome(call) for call in calls]
-    with mock.patch.object(ical_fast, "event", return_value=None):
-        slow = [outcome(call) for call in calls]
-    return fast, slow
+    def calls(fast: bool) -> list[Callable[[], Any]]:
+        return [
+            lambda: read_resource(ical, start, end, owners, fast=fast),
+            lambda: busy_blocks(ical, start, end, owners, fast=fast),
+        ]
+
+    return [outcome(call) for call in calls(True)], [outcome(call) for call in calls(False)]
 
 
 def assert_same(ical: bytes, start: dt.datetime = WIDE[0], end: dt.datetime = WIDE[1], owners: set[str] | None = None) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from calgate.domain.calendar_sources import BusyBlock, EventTimeValue
 from calgate.providers import ical_lines, ical_times
-from calgate.providers.ical_reader import IcalError, busy_blocks, read_freebusy, read_resource
+from calgate.providers.ical_freebusy import read_freebusy
+from calgate.providers.ical_reader import IcalError, busy_blocks, read_resource
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ical"
 UTC = dt.timezone.utc

@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote, urlsplit
 
 from calgate.domain.calendar_sources import BusyBlock, Changes, RemoteResource, SourceError, SyncTokenExpired
-from calgate.providers import ical_reader
+from calgate.providers import ical_freebusy, ical_reader
 from calgate.providers.caldav.client import (
     CALSERVER,
     DavClient,
@@ -250,7 +250,7 @@ def _busy_window(
     raise_for_status(response)
     if response.content.lstrip()[:15].upper() != b"BEGIN:VCALENDAR":
         raise SourceError("The calendar server answered the free-busy-query without a VCALENDAR")
-    return ical_reader.read_freebusy(response.content, start, end)
+    return ical_freebusy.read_freebusy(response.content, start, end)
 
 
 def _calendar_data(entry: Entry) -> bytes | None:
