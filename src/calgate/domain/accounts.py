@@ -67,10 +67,14 @@ class ProfileView:
 
 def profiles(uow: UnitOfWork, caller: Caller) -> list[ProfileView]:
     """Live profiles with their live calendars, oldest first."""
-    calendars = uow.calendars.of_account(caller.account.id)
+    return views(uow.profiles.of_account(caller.account.id), uow.calendars.of_account(caller.account.id))
+
+
+def views(profiles: list[model.Profile], calendars: list[model.Calendar]) -> list[ProfileView]:
+    """``profiles``' live ones with their live calendars among ``calendars``, oldest first."""
     return [
         ProfileView(p, [c for c in calendars if c.profile_id == p.id and not c.deleted])
-        for p in sorted(uow.profiles.of_account(caller.account.id), key=lambda p: p.created_at)
+        for p in sorted(profiles, key=lambda p: p.created_at)
         if p.revoked_at is None
     ]
 

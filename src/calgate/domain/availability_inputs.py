@@ -50,7 +50,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from calgate.domain import accounts, applications, authorization, busy_time, managed_availability, model, scopes, source_states, times
+from calgate.domain import applications, authorization, busy_time, managed_availability, model, scopes, source_states, times
 from calgate.domain.authorization import Caller
 from calgate.domain.availability import engine, intervals, rules
 from calgate.domain.availability.intervals import Span
@@ -58,6 +58,7 @@ from calgate.domain.availability.explain import BusyItem, Explained, explain
 from calgate.domain.availability.timeline import Timeline
 from calgate.domain.availability.types import Available, Group, Interval, Member, Query
 from calgate.domain.errors import NotFound, Unauthenticated, ValidationFailed
+from calgate.domain.participants import Directory
 from calgate.domain.ports import UnitOfWork
 
 FIELD = "participants"
@@ -180,6 +181,7 @@ def gather(
     is read once. Raises ``ValidationFailed`` naming every member that cannot take part."""
     known = {} if known is None else known
     reading = Reading() if reading is None else reading
+    directory = Directory(uow, application, (r.sub for g in groups for r in g.members if r not in known))
     errors: Errors = {}
     built: list[Group] = []
     for g, group in enumerate(groups):
@@ -187,7 +189,7 @@ def gather(
         for m, request in enumerate(group.members):
             if request not in known:
                 try:
-                    known[request] = _member(uow, application, request, window, now, reading)
+                    known[request] = _member(uow, directory, application, request, window, now, reading)
                 except ValidationFailed as exc:
                     place = f"{where}participants[{g}].members[{m}]"
                     for key, description in exc.errors[FIELD]:
@@ -205,12 +207,14 @@ def _problem(key: str, description: str) -> ValidationFailed:
 
 
 def _member(
-    uow: UnitOfWork, application: model.Application, request: MemberRequest, window: Interval, now: dt.datetime, reading: Reading
+    uow: UnitOfWork, directory: Directory, application: model.Application, request: MemberRequest, window: Interval,
+    now: dt.datetime, reading: Reading,
 ) -> Member:
-    account = uow.accounts.get(request.sub)
-    if account is None or account.application_id != application.id:
+    account = directory.account(request.sub)
+    if account is None:
         raise _problem("unknown_sub", f"{request.sub!r} is not an account or application calendar of this application")
-    caller = _authorized(uow, application, account)
+    caller = _authorized(directory, application, account)
+    person = busy_time.Person(caller, directory.views(account.id), directory.timelines)
     rule_list: list[model.AvailabilityRule] = []
     allowed: list[Interval] | None = None
     if request.managed:
@@ -227,9 +231,9 @@ def _member(
     reading.limits.setdefault(account.id, (allowed, constrained))
     if constrained:
         allowed = [Interval(s, e) for s, e in intervals.subtract([(i.start, i.end) for i in (allowed or [window])], constrained)]
-    counted = _counted_calendars(uow, caller, request, rule_list)
-    busy = _busy(uow, caller, account, counted, window, reading)
-    state = _sources(uow, caller, counted, now, reading.stale_after)
+    counted = _counted_calendars(person, request, rule_list)
+    busy = _busy(person, account, counted, window, reading)
+    state = _sources(person, counted, now, reading.stale_after)
     reading.statuses.setdefault(account.id, state)
     if not state.vouches:  # what it cannot vouch for is never free
         return Member(sub=account.id, busy=busy, available=())
@@ -276,20 +280,20 @@ def _calendar_periods(window: Interval, period: str, zone: dt.tzinfo) -> list[Sp
 
 
 def _sources(
-    uow: UnitOfWork, caller: Caller, counted: tuple[str, ...] | None, now: dt.datetime, stale_after: dt.timedelta
+    person: busy_time.Person, counted: tuple[str, ...] | None, now: dt.datetime, stale_after: dt.timedelta
 ) -> source_states.SourceState:
     """The member's state over the profiles holding the calendars that count."""
     states = [
         source_states.of_profile(view.profile, now, stale_after)
-        for view in accounts.profiles(uow, caller)
+        for view in person.views
         if counted is None or any(c.id in counted for c in view.calendars)
     ]
     return source_states.worst(states)
 
 
-def _authorized(uow: UnitOfWork, application: model.Application, account: model.Account) -> Caller:
+def _authorized(directory: Directory, application: model.Application, account: model.Account) -> Caller:
     """The member as Free/Busy sees them: through a live grant giving ``read_free_busy``."""
-    for grant in uow.grants.of_account(application.id, account.id):
+    for grant in directory.grants(account.id):
         caller = Caller(application=application, grant=grant, account=account)
         if grant.active and scopes.READ_FREE_BUSY in caller.granted:
             return caller
@@ -297,7 +301,7 @@ def _authorized(uow: UnitOfWork, application: model.Application, account: model.
 
 
 def _counted_calendars(
-    uow: UnitOfWork, caller: Caller, request: MemberRequest, rule_list: list[model.AvailabilityRule]
+    person: busy_time.Person, request: MemberRequest, rule_list: list[model.AvailabilityRule]
 ) -> tuple[str, ...] | None:
     """The calendars whose events count: the member's ``calendar_ids``, else their rules'
     (those still live), else None for all."""
@@ -305,34 +309,27 @@ def _counted_calendars(
         return request.calendar_ids
     if not rule_list or any(r.calendar_ids is None for r in rule_list):
         return None
-    live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
+    live = {c.id for view in person.views for c in view.calendars}
     return tuple(dict.fromkeys(c for r in rule_list for c in (r.calendar_ids or ()) if c in live))
 
 
 def _busy(
-    uow: UnitOfWork, caller: Caller, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, reading: Reading
+    person: busy_time.Person, account: model.Account, calendar_ids: tuple[str, ...] | None, window: Interval, reading: Reading
 ) -> Timeline:
     if calendar_ids is not None and not calendar_ids:
         return Timeline()
     tzid = account.default_tzid or "Etc/UTC"
+    tentative, excluded = reading.tentative_as_busy, reading.excluded
     try:
-        if reading.explain:
-            items = busy_time.busy_items(
-                uow, caller, calendar_ids or (), window.start, window.end, tzid,
-                tentative=reading.tentative_as_busy, excluded=reading.excluded,
-            )
-            reading.items[account.id] = items
-            spans = [(i.start, i.end) for i in items]
-        else:
-            spans = busy_time.busy_spans(
-                uow, caller, calendar_ids or (), window.start, window.end, tzid,
-                tentative=reading.tentative_as_busy, excluded=reading.excluded,
-            )
+        if not reading.explain:
+            return person.timeline(calendar_ids or (), window.start, window.end, tzid, tentative=tentative, excluded=excluded)
+        items = person.items(calendar_ids or (), window.start, window.end, tzid, tentative=tentative, excluded=excluded)
     except NotFound:
-        live = {c.id for view in accounts.profiles(uow, caller) for c in view.calendars}
+        live = {c.id for view in person.views for c in view.calendars}
         unknown = ", ".join(c for c in calendar_ids or () if c not in live)
         raise _problem("unknown_calendar", f"{account.id} has no calendar {unknown}") from None
-    return Timeline(spans)
+    reading.items[account.id] = items
+    return Timeline((i.start, i.end) for i in items)
 
 
 def union(items: Iterable[Interval]) -> list[Interval]:

@@ -9,9 +9,11 @@ its jobs are durable together.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
 from calgate.domain import model
+from calgate.domain.busy_timeline import CalendarBusy
 
 T = TypeVar("T")
 
@@ -36,10 +38,16 @@ class Accounts(Repository[model.Account], Protocol):
     def by_email(self, application_id: str, email: str) -> model.Account | None: ...
     def by_application_calendar_id(self, application_id: str, application_calendar_id: str) -> model.Account | None: ...
     def of_application(self, application_id: str) -> list[model.Account]: ...
+    def many(self, account_ids: list[str]) -> list[model.Account]:
+        """The accounts with these ids (any application's: the caller checks), in one query."""
+        ...
 
 
 class Profiles(Repository[model.Profile], Protocol):
     def of_account(self, account_id: str) -> list[model.Profile]: ...
+    def of_accounts(self, account_ids: list[str]) -> list[model.Profile]:
+        """Every profile of these accounts, oldest first, in one query."""
+        ...
     def lock(self, profile_id: str) -> None:
         """Serialise with other transactions locking the same profile, until commit."""
         ...
@@ -47,6 +55,9 @@ class Profiles(Repository[model.Profile], Protocol):
 
 class Calendars(Repository[model.Calendar], Protocol):
     def of_account(self, account_id: str) -> list[model.Calendar]: ...
+    def of_accounts(self, account_ids: list[str]) -> list[model.Calendar]:
+        """Every calendar of these accounts, oldest first, in one query."""
+        ...
     def of_profile(self, profile_id: str) -> list[model.Calendar]: ...
 
 
@@ -86,6 +97,20 @@ class BusyBlocks(Repository[model.BusyBlock], Protocol):
         ...
 
 
+class BusyTimelines(Protocol):
+    """Each calendar's busy time, kept ready to read (``domain/busy_timeline``): the store
+    keeps it in step with the calendar's events and busy blocks in every transaction."""
+
+    def of_calendars(self, calendar_ids: Sequence[str], *, refs: bool = False, details: bool = False) -> dict[str, CalendarBusy]:
+        """The calendars' timelines in one query: their index, and with ``details`` their
+        ends, times and flags, with ``refs`` the event behind each entry (``refs`` implies
+        ``details``)."""
+        ...
+    def from_rows(self, calendar_ids: Sequence[str]) -> dict[str, CalendarBusy]:
+        """The timelines as they would be rebuilt from the rows now (consistency checks)."""
+        ...
+
+
 class CalendarSubscriptions(Repository[model.CalendarSubscription], Protocol):
     def of_calendar(self, calendar_id: str) -> list[model.CalendarSubscription]: ...
 
@@ -112,6 +137,9 @@ class AvailablePeriods(Repository[model.AvailablePeriod], Protocol):
 
 class Grants(Repository[model.Grant], Protocol):
     def of_account(self, application_id: str, account_id: str) -> list[model.Grant]: ...
+    def of_accounts(self, application_id: str, account_ids: list[str]) -> list[model.Grant]:
+        """The application's grants over any of these accounts, in one query."""
+        ...
     def of_service_account(self, service_account_id: str) -> list[model.Grant]:
         """The grants a service account gave: its own, and those over the people it authorized."""
         ...
@@ -165,6 +193,7 @@ class UnitOfWork(Protocol):
     calendars: Calendars
     events: Events
     busy_blocks: BusyBlocks
+    busy_timelines: BusyTimelines
     subscriptions: CalendarSubscriptions
     availability_rules: AvailabilityRules
     available_periods: AvailablePeriods

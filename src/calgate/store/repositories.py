@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from calgate.domain import model
 from calgate.domain.errors import Conflict
-from calgate.store import tables
+from calgate.store import busy_timelines, tables
 
 T = TypeVar("T")
 
@@ -107,12 +107,18 @@ class Accounts(Repository[model.Account]):
     def of_application(self, application_id: str) -> list[model.Account]:
         return self._where(model.Account.application_id == application_id, order_by=model.Account.created_at)
 
+    def many(self, account_ids: list[str]) -> list[model.Account]:
+        return self._where(model.Account.id.in_(account_ids)) if account_ids else []
+
 
 class Profiles(Repository[model.Profile]):
     cls = model.Profile
 
     def of_account(self, account_id: str) -> list[model.Profile]:
         return self._where(model.Profile.account_id == account_id, order_by=model.Profile.created_at)
+
+    def of_accounts(self, account_ids: list[str]) -> list[model.Profile]:
+        return self._where(model.Profile.account_id.in_(account_ids), order_by=model.Profile.created_at) if account_ids else []
 
     def lock(self, profile_id: str) -> None:
         """Hold the profile's row until commit (PostgreSQL; SQLite serialises writers anyway)."""
@@ -124,6 +130,9 @@ class Calendars(Repository[model.Calendar]):
 
     def of_account(self, account_id: str) -> list[model.Calendar]:
         return self._where(model.Calendar.account_id == account_id, order_by=model.Calendar.created_at)
+
+    def of_accounts(self, account_ids: list[str]) -> list[model.Calendar]:
+        return self._where(model.Calendar.account_id.in_(account_ids), order_by=model.Calendar.created_at) if account_ids else []
 
     def of_profile(self, profile_id: str) -> list[model.Calendar]:
         return self._where(model.Calendar.profile_id == profile_id, order_by=model.Calendar.created_at)
@@ -156,6 +165,7 @@ class Events(Repository[model.Event]):
         if not rows:
             return
         columns = [(c.key, _EVENT_DEFAULTS[c.key]) for c in tables.events.columns]
+        busy_timelines.touch(self.session, {row["calendar_id"] for row in rows})
         try:
             self.session.execute(
                 insert(tables.events), [{name: row[name] if name in row else default() for name, default in columns} for row in rows]
@@ -216,6 +226,7 @@ class BusyBlocks(Repository[model.BusyBlock]):
 
     def replace(self, calendar_id: str, blocks: list[model.BusyBlock]) -> None:
         self.session.execute(delete(model.BusyBlock).where(model.BusyBlock.calendar_id == calendar_id))
+        busy_timelines.touch(self.session, [calendar_id])
         self.session.add_all(blocks)
         flush(self.session)
 
@@ -288,6 +299,11 @@ class Grants(Repository[model.Grant]):
 
     def of_account(self, application_id: str, account_id: str) -> list[model.Grant]:
         return self._where(model.Grant.application_id == application_id, model.Grant.account_id == account_id)
+
+    def of_accounts(self, application_id: str, account_ids: list[str]) -> list[model.Grant]:
+        if not account_ids:
+            return []
+        return self._where(model.Grant.application_id == application_id, model.Grant.account_id.in_(account_ids))
 
     def of_service_account(self, service_account_id: str) -> list[model.Grant]:
         return self._where(model.Grant.service_account_id == service_account_id)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -183,6 +184,22 @@ busy_blocks = Table(
     Column("end_at", UTCDateTime(), nullable=False),
     Column("status", String(16), nullable=False),
     Index("ix_busy_blocks_account_window", "account_id", "start_at", "end_at"),
+)
+
+# Each calendar's busy time, kept ready to read (``domain/busy_timeline``): rebuilt from the
+# calendar's events and busy blocks in the transaction that changes them (``store/busy_timelines``).
+busy_timelines = Table(
+    "busy_timelines",
+    metadata,
+    Column("calendar_id", String(80), ForeignKey("calendars.id"), primary_key=True),
+    Column("account_id", String(40), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("size", Integer, nullable=False),
+    Column("tentative", Integer, nullable=False),
+    Column("index", LargeBinary, nullable=False),
+    Column("details", LargeBinary, nullable=False),
+    Column("refs", Text, nullable=False),
+    Column("all_day", Text, nullable=False),
+    Column("built_at", UTCDateTime(), nullable=False),
 )
 
 channels = Table(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
-from calgate.store import job_queue, orm, repositories
+from calgate.store import busy_timelines, job_queue, orm, repositories
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -45,6 +45,7 @@ class SqlUnitOfWork:
         self.calendars = repositories.Calendars(self.session)
         self.events = repositories.Events(self.session)
         self.busy_blocks = repositories.BusyBlocks(self.session)
+        self.busy_timelines = busy_timelines.BusyTimelines(self.session)
         self.subscriptions = repositories.CalendarSubscriptions(self.session)
         self.availability_rules = repositories.AvailabilityRules(self.session)
         self.available_periods = repositories.AvailablePeriods(self.session)
@@ -86,6 +87,7 @@ class Database:
         orm.start_mappers()
         self.engine = engine
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        busy_timelines.install(self.session_factory)
         self._commit_listeners: list[Callable[[], None]] = []
         event.listen(self.session_factory, "after_commit", self._after_commit)
 

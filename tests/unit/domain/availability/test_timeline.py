@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calgate.domain.availability import intervals as iv
-from calgate.domain.availability.timeline import Timeline
+from calgate.domain.availability.timeline import Timeline, from_micros, to_micros
 from calgate.domain.availability.types import Interval, Member
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None)
@@ -43,5 +43,8 @@ def test_member_indexes_intervals_or_pairs_the_same_way():
     from_intervals = Member("alice", busy=tuple(Interval(s, e) for s, e in pairs))
     from_pairs = Member("alice", busy=pairs)
     assert from_intervals.busy == from_pairs.busy == Timeline(pairs)
-    assert from_pairs.busy.starts == [at(0), at(30)] and from_pairs.busy.reach == [at(10), at(45)]
+    micros = [to_micros(at(m)) for m in (0, 30, 10, 45)]
+    assert from_pairs.busy.starts == micros[:2] and from_pairs.busy.reach == micros[2:]
+    assert Timeline.indexed(micros[:2], micros[2:]) == Timeline(pairs)
+    assert from_micros(to_micros(at(7))) == at(7)
     assert Member("bob").busy == Timeline() and len(Member("bob").busy) == 0

@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Busy timelines in the database: one row per calendar (``domain/busy_timeline``), kept in step
+with the calendar's events and busy blocks by the transaction that changes them.
+
+How they stay right
+    The session notes every calendar whose events or busy blocks it changes: ORM objects as
+    they are flushed (``before_flush``: new, changed or deleted ``Event``/``BusyBlock``, and new
+    ``Calendar``s, which get their first, empty timeline), and the bulk writes that bypass the
+    ORM by saying so themselves (``Events.insert_many``, ``BusyBlocks.replace`` call ``touch``).
+    Just before the commit (``before_commit``), each noted calendar's timeline is rebuilt from
+    its rows and written, in the same transaction: a commit that stores an event stores the
+    timeline that counts it, or neither. A read in the same transaction rebuilds first, so it
+    sees its own writes.
+
+Concurrent writers (PostgreSQL)
+    Two transactions adding events to one calendar must not each write a timeline built
+    without the other's event. The rebuild first locks the calendar's timeline row
+    (``SELECT … FOR UPDATE``, in calendar-id order, and only at the very end of a transaction,
+    so no lock is ever awaited while one of these is held); under READ COMMITTED, the rows it
+    then reads include everything the previous lock holder committed. SQLite serialises
+    writers anyway (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Text, cast, event, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from calgate.domain import model
+from calgate.domain.busy_timeline import BlockRow, CalendarBusy, TimelineRow, build, decode, encode
+from calgate.store import tables
+
+_PENDING = "busy_timelines.pending"
+_TIMED = re.compile(r'"time"\s*:\s*"[^"]*T')  # a Time (as Free/Busy tells them apart), not a Date
+
+
+def touch(session: Session, calendar_ids: Iterable[str]) -> None:
+    """Note that these calendars' events or busy blocks changed (rebuilt before commit)."""
+    session.info.setdefault(_PENDING, set()).update(calendar_ids)
+
+
+def _changed(session: Session, _context: Any, _instances: Any) -> None:
+    noted: set[str] = set()
+    for obj in session.new:
+        if isinstance(obj, (model.Event, model.BusyBlock)):
+            noted.add(obj.calendar_id)
+        elif isinstance(obj, model.Calendar):
+            noted.add(obj.id)
+    for obj in session.dirty:
+        if isinstance(obj, (model.Event, model.BusyBlock)) and session.is_modified(obj):
+            noted.add(obj.calendar_id)
+    for obj in session.deleted:
+        if isinstance(obj, (model.Event, model.BusyBlock)):
+            noted.add(obj.calendar_id)
+    if noted:
+        touch(session, noted)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()  # what is still pending notes its calendars now
+    rebuild_pending(session)
+
+
+def _forget(session: Session, *_: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Keep the timelines of every session ``factory`` makes in step with their rows."""
+    event.listen(factory, "before_flush", _changed)
+    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "after_rollback", _forget)
+    event.listen(factory, "after_soft_rollback", _forget)
+
+
+def rebuild_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        rebuild(session, sorted(pending))
+
+
+def rows_of(session: Session, calendar_ids: Sequence[str]) -> dict[str, CalendarBusy]:
+    """The calendars' timelines built from their rows now (what ``rebuild`` stores)."""
+    events = tables.events.c
+    stmt = select(
+        events.calendar_id, events.id, events.event_id, events.application_id, events.start_at, events.end_at,
+        cast(events.start, Text), cast(events.end, Text), events.transparency, events.participation_status,
+        events.created_at, events.updated_at,
+    ).where(events.calendar_id.in_(calendar_ids), events.deleted.is_(False))
+    rows: dict[str, list[TimelineRow]] = {c: [] for c in calendar_ids}
+    for calendar_id, uid, event_id, app_id, start_at, end_at, start, end, transp, partstat, created, updated in session.execute(stmt):
+        dated = _TIMED.search(start) is None
+        rows[calendar_id].append(TimelineRow(
+            uid, event_id, app_id, start_at, end_at, json.loads(start) if dated else None, json.loads(end) if dated else None,
+            transp, partstat, created, updated,
+        ))
+    b = tables.busy_blocks.c
+    blocks: dict[str, list[BlockRow]] = {c: [] for c in calendar_ids}
+    for calendar_id, uid, start_at, end_at, status in session.execute(
+        select(b.calendar_id, b.id, b.start_at, b.end_at, b.status).where(b.calendar_id.in_(calendar_ids))
+    ):
+        blocks[calendar_id].append(BlockRow(uid, start_at, end_at, status))
+    return {c: build(c, rows[c], blocks[c]) for c in calendar_ids}
+
+
+def rebuild(session: Session, calendar_ids: Sequence[str]) -> None:
+    """Rebuild and store the timelines of ``calendar_ids`` (sorted: the order locks are taken)."""
+    t = tables.busy_timelines.c
+    for chunk in _chunks(sorted(set(calendar_ids)), 500):
+        stored = set(session.scalars(
+            select(t.calendar_id).where(t.calendar_id.in_(chunk)).order_by(t.calendar_id).with_for_update()
+        ))
+        owners = dict(session.execute(select(tables.calendars.c.id, tables.calendars.c.account_id).where(tables.calendars.c.id.in_(chunk))).all())
+        built = rows_of(session, [c for c in chunk if c in owners])
+        now = model.utcnow()
+        for calendar_id, busy in built.items():
+            values = {**encode(busy)._asdict(), "built_at": now}
+            if calendar_id in stored:
+                session.execute(update(tables.busy_timelines).where(t.calendar_id == calendar_id).values(**values))
+            else:
+                session.execute(insert(tables.busy_timelines).values(calendar_id=calendar_id, account_id=owners[calendar_id], **values))
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class BusyTimelines:
+    """The repository the domain reads timelines through (``ports.BusyTimelines``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of_calendars(self, calendar_ids: Sequence[str], *, refs: bool = False, details: bool = False) -> dict[str, CalendarBusy]:
+        """Each calendar's stored timeline, its index only unless ``details`` or ``refs``
+        (which implies details); one query. A calendar with none stored (never expected) is
+        built from its rows."""
+        rebuild_pending(self.session)
+        t = tables.busy_timelines.c
+        details = details or refs
+        columns = [t.calendar_id, t.size, t.tentative, t.index, t.all_day]
+        columns += [t.details] if details else []
+        columns += [t.refs] if refs else []
+        found: dict[str, CalendarBusy] = {}
+        for row in self.session.execute(select(*columns).where(t.calendar_id.in_(list(calendar_ids)))):
+            found[row[0]] = decode(*row[:5], row[5] if details else None, row[6] if refs else None)
+        missing = [c for c in calendar_ids if c not in found]
+        if missing:
+            found.update(rows_of(self.session, missing))
+        return found
+
+    def from_rows(self, calendar_ids: Sequence[str]) -> dict[str, CalendarBusy]:
+        """The timelines as a rebuild would make them now (for consistency checks)."""
+        return rows_of(self.session, list(calendar_ids))
+
+    def rebuild_all(self) -> int:
+        """Rebuild every calendar's timeline (``calgate`` maintenance); returns how many."""
+        ids = list(self.session.scalars(select(tables.calendars.c.id)))
+        rebuild(self.session, ids)
+        return len(ids)
+
