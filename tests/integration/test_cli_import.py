@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from calgate.domain import application_calendars, authorization, channels, ids, model, reads, subscriptions
+from calgate.domain import application_calendars, authorization, channels, free_busy, ids, model, reads, subscriptions
 from calgate.domain.authorization import Caller
 from calgate.domain.model import Event, Job, utcnow
 from tests.support.cli import run_cli
@@ -51,7 +51,7 @@ def busy(services, caller: Caller) -> dict[str, str]:
     """Free/Busy of Jan–Apr 2026: each block's start (UTC wire) → busy or tentative."""
     query = reads.Query.parse({"tzid": "Etc/UTC", "from": "2026-01-01", "to": "2026-05-01"}, {}, utcnow())
     with services.uow() as uow:
-        blocks = reads.read_free_busy(uow, caller, query, 500, utcnow()).items
+        blocks = free_busy.read_free_busy(uow, caller, query, 500, utcnow()).items
     return {b.start.wire(): b.status for b in blocks}
 
 

@@ -12,21 +12,21 @@ from fastapi.responses import JSONResponse
 
 from calgate.api import reads as wire
 from calgate.api.deps import CallerDep, Params, ServicesDep
-from calgate.domain import reads
+from calgate.domain import free_busy, reads
 
 router = APIRouter(prefix="/v1")
 
 
 @router.get("/free_busy")
 def read_free_busy(request: Request, params: Params, caller: CallerDep, services: ServicesDep) -> JSONResponse:
-    return wire.respond(services, caller, wire.query(request, params), reads.read_free_busy, "free_busy", _block)
+    return wire.respond(services, caller, wire.query(request, params), free_busy.read_free_busy, "free_busy", _block)
 
 
 @router.get("/free_busy/pages/{token}")
 def read_free_busy_page(token: str, caller: CallerDep, services: ServicesDep) -> JSONResponse:
     # Query parameters are ignored: the Node SDK repeats the first request's options here.
     cursor = wire.open_cursor(services.settings, reads.FREE_BUSY, token)
-    return wire.respond(services, caller, cursor, reads.read_free_busy, "free_busy", _block)
+    return wire.respond(services, caller, cursor, free_busy.read_free_busy, "free_busy", _block)
 
 
 def _block(block: reads.Block, localized: bool) -> dict[str, Any]:

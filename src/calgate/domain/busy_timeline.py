@@ -21,8 +21,10 @@ the readers that need it:
   snapshot and ``last_modified``), and a byte of flags (tentative, busy block): 25 bytes more;
 - the *references*: a JSON list of the event behind each entry (``excluded_events``,
   ``explain`` and Free/Busy's ``event_uid``);
-- the all-day entries apart, as their dates: an all-day event spans the *reader's* local
-  midnights, so its instants are only known when it is read.
+- the entries kept *apart* from the index, as JSON: all-day events, as their dates (an all-day
+  event spans the *reader's* local midnights, so its instants are only known when it is
+  read), and the odd timed event that ends when or before it starts (it blocks no time, but
+  Free/Busy still lists it).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 from heapq import merge as heap_merge
 from typing import Any, NamedTuple
 
-from calgate.domain import busyness, times
+from calgate.domain import busyness, model, times
 from calgate.domain.availability.explain import BusyItem
 from calgate.domain.availability.timeline import Timeline, from_micros, to_micros
 
@@ -49,7 +51,7 @@ _SWAP = sys.byteorder != "little"  # stored little-endian whatever the machine
 class TimelineRow(NamedTuple):
     """What a timeline needs of one live event. ``start_date``/``end_date``: the event's
     start and end as stored (``{"time": Date, "tzid"?}``) for an all-day event, None for a timed
-    one (whose instants are ``start_at``/``end_at``)."""
+    one (whose instants are ``start_at``/``end_at``, shown in ``start_tzid``/``end_tzid``)."""
 
     id: str
     event_id: str | None
@@ -62,7 +64,21 @@ class TimelineRow(NamedTuple):
     participation_status: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    start_tzid: str = "Etc/UTC"
+    end_tzid: str = "Etc/UTC"
     deleted: bool = False
+
+
+def row_of(event: model.Event) -> TimelineRow:
+    """An event as a timeline reads it (the store reads the same from its columns)."""
+    start = times.parse_event_time(event.start, "start", None)
+    end = times.parse_event_time(event.end, "end", None)
+    return TimelineRow(
+        event.id, event.event_id, event.application_id, event.start_at, event.end_at,
+        None if not start.all_day else event.start, None if not end.all_day else event.end,
+        event.transparency, event.participation_status, event.created_at, event.updated_at, start.tzid, end.tzid,
+        event.deleted,
+    )
 
 
 class BlockRow(NamedTuple):
@@ -75,17 +91,54 @@ class BlockRow(NamedTuple):
     status: str
 
 
-Ref = tuple[str, ...]  # (event_uid, event_id, application_id) of an event; (block_id,) of a block
+# The event behind an entry: (event_uid, event_id or "", application_id or "", start tzid, end
+# tzid) for an event; (block_id,) for a free_busy profile's busy block.
+Ref = tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class AllDay:
-    start: dict[str, Any]
-    end: dict[str, Any]
+class Apart:
+    """An entry kept apart from the index: an all-day event (``start``/``end`` the stored Dates,
+    ``{"time": "YYYY-MM-DD", …}``), or a timed event that ends when or before it starts
+    (``start``/``end`` in microseconds)."""
+
+    start: dict[str, Any] | int
+    end: dict[str, Any] | int
     flags: int
     ref: Ref
     created: int
     updated: int
+
+    def near(self, start: dt.datetime | None, end: dt.datetime | None) -> bool:
+        """Whether it may overlap ``[start, end]`` for a reader in any zone: a Date's
+        midnight is within a day of its UTC midnight everywhere."""
+        if isinstance(self.start, int) and isinstance(self.end, int):
+            first, last = from_micros(self.start), from_micros(self.end)
+            margin = dt.timedelta(0)
+        else:
+            first, last = _utc_midnight(self.start), _utc_midnight(self.end)
+            margin = _DAY
+        return (end is None or first - margin <= end) and (start is None or max(first, last) + margin >= start)
+
+    def instants(self, tzid: str) -> tuple[dt.datetime, dt.datetime]:
+        """When it starts and ends for a reader in ``tzid``."""
+        if isinstance(self.start, int) and isinstance(self.end, int):
+            return from_micros(self.start), from_micros(self.end)
+        return (
+            times.parse_event_time(self.start, "start", None).instant(tzid),
+            times.parse_event_time(self.end, "end", None).instant(tzid),
+        )
+
+
+_DAY = dt.timedelta(days=1)
+
+
+def _utc_midnight(value: dict[str, Any] | int) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(str(value["time"])[:10])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc) + 2 * _DAY  # unreadable: near everything
+    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -100,7 +153,7 @@ class Excluded:
         return bool(self.event_uids or self.event_ids)
 
     def covers(self, ref: Ref, application_id: str) -> bool:
-        if len(ref) != 3:  # a busy block: no event to name
+        if len(ref) < 3:  # a busy block: no event to name
             return False
         return ref[0] in self.event_uids or (ref[1] in self.event_ids and ref[2] == application_id)
 
@@ -110,7 +163,7 @@ class CalendarBusy:
     """One calendar's busy entries. Timed ones: parallel arrays sorted by (start, end, ref),
     microseconds. What was not read (see ``decode``) is None: the details (``ends``,
     ``created``, ``updated``, ``flags``) or the ``refs``; ``tentative`` counts the tentative
-    entries, timed or all-day."""
+    entries, indexed or apart."""
 
     calendar_id: str
     starts: array = field(default_factory=lambda: array("q"))
@@ -120,45 +173,50 @@ class CalendarBusy:
     updated: array | None = field(default_factory=lambda: array("q"))
     flags: bytes | None = b""
     refs: list[Ref] | None = field(default_factory=list)
-    all_day: list[AllDay] = field(default_factory=list)
+    apart: list[Apart] = field(default_factory=list)
     tentative: int = 0
 
     def __len__(self) -> int:
-        return len(self.starts) + len(self.all_day)
+        return len(self.starts) + len(self.apart)
 
     @property
     def detailed(self) -> bool:
         return self.ends is not None
 
     def same_entries(self, other: "CalendarBusy") -> bool:
-        """Equal content (the consistency check of the tests and ``calgate`` itself)."""
+        """Equal content (the consistency check of the tests)."""
         return encode(self) == encode(other)
 
 
 def build(calendar_id: str, rows: Iterable[TimelineRow], blocks: Iterable[BlockRow] = ()) -> CalendarBusy:
     """The calendar's timeline from its live events and busy blocks, the busy-ness rule applied."""
     timed: list[tuple[int, int, Ref, int, int, int]] = []
-    all_day: list[AllDay] = []
+    apart: list[Apart] = []
     for row in rows:
         status = busyness.event_status(row)
         if status is None:
             continue
         flags = TENTATIVE if status == busyness.TENTATIVE else 0
-        ref: Ref = (row.id, row.event_id or "", row.application_id or "")
+        ref: Ref = (row.id, row.event_id or "", row.application_id or "", row.start_tzid, row.end_tzid)
         created, updated = to_micros(row.created_at), to_micros(row.updated_at)
         if row.start_date is not None and row.end_date is not None:
-            all_day.append(AllDay(row.start_date, row.end_date, flags, ref, created, updated))
+            apart.append(Apart(row.start_date, row.end_date, flags, ref, created, updated))
             continue
         start, end = to_micros(row.start_at), to_micros(row.end_at)
         if start < end:
             timed.append((start, end, ref, flags, created, updated))
+        else:
+            apart.append(Apart(start, end, flags, ref, created, updated))
     for block in blocks:
         start, end = to_micros(block.start_at), to_micros(block.end_at)
+        flags = BLOCK | (TENTATIVE if block.status == busyness.TENTATIVE else 0)
         if start < end:
-            timed.append((start, end, (block.id,), BLOCK | (TENTATIVE if block.status == busyness.TENTATIVE else 0), 0, 0))
+            timed.append((start, end, (block.id,), flags, 0, 0))
+        else:
+            apart.append(Apart(start, end, flags, (block.id,), 0, 0))
     timed.sort()
     starts, reach, ends, made, changed = (array("q") for _ in range(5))
-    flags = bytearray()
+    flag_bytes = bytearray()
     refs: list[Ref] = []
     top = -(2**62)
     for start, end, ref, flag, created, updated in timed:
@@ -168,23 +226,23 @@ def build(calendar_id: str, rows: Iterable[TimelineRow], blocks: Iterable[BlockR
         reach.append(top)
         made.append(created)
         changed.append(updated)
-        flags.append(flag)
+        flag_bytes.append(flag)
         refs.append(ref)
-    days = sorted(all_day, key=lambda a: (str(a.start.get("time", "")), a.ref))
-    tentative = sum(1 for f in flags if f & TENTATIVE) + sum(1 for a in days if a.flags & TENTATIVE)
-    return CalendarBusy(calendar_id, starts, reach, ends, made, changed, bytes(flags), refs, days, tentative)
+    apart.sort(key=lambda a: (json.dumps(a.start, sort_keys=True), a.ref))
+    tentative = sum(1 for f in flag_bytes if f & TENTATIVE) + sum(1 for a in apart if a.flags & TENTATIVE)
+    return CalendarBusy(calendar_id, starts, reach, ends, made, changed, bytes(flag_bytes), refs, apart, tentative)
 
 
 # -- the stored form ----------------------------------------------------------------------
 
 
 class Encoded(NamedTuple):
-    size: int  # timed entries
+    size: int  # timed entries in the index
     tentative: int
     index: bytes
     details: bytes
     refs: str
-    all_day: str
+    apart: str
 
 
 def _pack(*arrays: Sequence[int]) -> bytes:
@@ -212,15 +270,13 @@ def encode(busy: CalendarBusy) -> Encoded:
     if busy.ends is None or busy.created is None or busy.updated is None or busy.flags is None or busy.refs is None:
         raise ValueError("only a timeline read whole (details and references) can be stored")
     refs = json.dumps([list(r) for r in busy.refs], separators=(",", ":"))
-    days = json.dumps(
-        [[a.start, a.end, a.flags, list(a.ref), a.created, a.updated] for a in busy.all_day], separators=(",", ":")
-    )
+    apart = json.dumps([[a.start, a.end, a.flags, list(a.ref), a.created, a.updated] for a in busy.apart], separators=(",", ":"))
     details = _pack(busy.ends, busy.created, busy.updated) + bytes(busy.flags)
-    return Encoded(len(busy.starts), busy.tentative, _pack(busy.starts, busy.reach), details, refs, days)
+    return Encoded(len(busy.starts), busy.tentative, _pack(busy.starts, busy.reach), details, refs, apart)
 
 
 def decode(
-    calendar_id: str, size: int, tentative: int, index: bytes, all_day: str, details: bytes | None = None, refs: str | None = None,
+    calendar_id: str, size: int, tentative: int, index: bytes, apart: str, details: bytes | None = None, refs: str | None = None,
 ) -> CalendarBusy:
     """A stored timeline; ``details``/``refs`` None: not read."""
     starts, reach = _unpack(index, size, 2)
@@ -229,21 +285,73 @@ def decode(
     if details is not None:
         ends, made, changed = _unpack(details, size, 3)
         flags = details[24 * size : 25 * size]
-    days = [AllDay(s, e, f, tuple(r), c, u) for s, e, f, r, c, u in json.loads(all_day)] if all_day != "[]" else []
+    kept = [Apart(s, e, f, tuple(r), c, u) for s, e, f, r, c, u in json.loads(apart)] if apart != "[]" else []
     return CalendarBusy(
         calendar_id, starts, reach, ends, made, changed, flags,
-        None if refs is None else [tuple(r) for r in json.loads(refs)], days, tentative,
+        None if refs is None else [tuple(r) for r in json.loads(refs)], kept, tentative,
     )
 
 
 # -- reading ------------------------------------------------------------------------------
 
 
+class Entry(NamedTuple):
+    """One busy entry as a reader sees it (``start``/``end`` its instants for the reader)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    calendar_id: str
+    flags: int
+    ref: Ref
+    created: int
+    updated: int
+    apart: Apart | None = None
+
+    @property
+    def is_block(self) -> bool:
+        return bool(self.flags & BLOCK)
+
+    @property
+    def status(self) -> str:
+        return busyness.TENTATIVE if self.flags & TENTATIVE else busyness.BUSY
+
+
+
+
+def scan(busy: CalendarBusy, start: dt.datetime | None, end: dt.datetime | None, tzid: str, *, touching: bool = False) -> list[Entry]:
+    """The entries of ``busy`` that start before ``end`` and end after ``start`` (with
+    ``touching``, at or after it: Free/Busy's "ends on or after from"), instants in ``tzid``
+    for all-day events; None bounds are open. By (start, end), indexed entries first on ties.
+    Needs the details; without the references (not read) each entry's ``ref`` is ``()``."""
+    if busy.ends is None or busy.flags is None or busy.created is None or busy.updated is None:
+        raise ValueError("reading entries needs the timeline's details")
+    lo = -(2**62) if start is None else to_micros(start)
+    hi = 2**62 if end is None else to_micros(end)
+    first = (bisect_left if touching else bisect_right)(busy.reach, lo)
+    stop = bisect_left(busy.starts, hi, first)
+    out = []
+    ends, flags, made, changed = busy.ends, busy.flags, busy.created, busy.updated
+    refs = busy.refs
+    for i in range(first, stop):
+        e = ends[i]
+        if e > lo or (touching and e == lo):
+            ref = refs[i] if refs is not None else ()
+            out.append(Entry(from_micros(busy.starts[i]), from_micros(e), busy.calendar_id, flags[i], ref, made[i], changed[i]))
+    for kept in busy.apart:
+        if not kept.near(start, end):
+            continue
+        s, e = kept.instants(tzid)
+        if (end is None or s < end) and (start is None or e > start or (touching and e == start)):
+            out.append(Entry(s, e, busy.calendar_id, kept.flags, kept.ref, kept.created, kept.updated, kept))
+    out.sort(key=lambda x: (x.start, x.end))
+    return out
+
+
 @dataclass(frozen=True)
 class Reader:
-    """Who reads busy time, over which window: entries that start before ``end`` and end
-    after ``start`` count. ``tzid``: where all-day events' midnights are. ``tentative``: whether
-    tentative entries count. ``excluded``: events left out."""
+    """Who reads busy time for Availability, over which window: entries that start before
+    ``end`` and end after ``start`` count. ``tzid``: where all-day events' midnights are.
+    ``tentative``: whether tentative entries count. ``excluded``: events left out."""
 
     start: dt.datetime
     end: dt.datetime
@@ -257,10 +365,17 @@ class Reader:
     def needs_refs(self) -> bool:
         return bool(self.excluded)
 
+    def counts(self, entry: Entry) -> bool:
+        if entry.flags & TENTATIVE and not self.tentative:
+            return False
+        if self.excluded and not entry.ref:
+            raise ValueError("leaving events out needs the timeline's references")
+        return not (self.excluded and self.excluded.covers(entry.ref, self.application_id))
+
 
 def needs_details(calendars: Sequence[CalendarBusy], reader: Reader) -> bool:
     """Whether ``timeline`` needs more than the index of ``calendars`` (read without details):
-    busy time of several calendars to merge, all-day events, events or tentative time to leave out."""
+    busy time of several calendars to merge, entries apart, events or tentative time to leave out."""
     return _as_stored(calendars, reader) is None
 
 
@@ -276,7 +391,7 @@ def timeline(calendars: Sequence[CalendarBusy], reader: Reader) -> Timeline:
     a ``Timeline``. One calendar with nothing to leave out is two array slices."""
     stored = _as_stored(calendars, reader)
     if stored is None:
-        return Timeline([(i.start, i.end) for i in items(calendars, reader)])
+        return Timeline((e.start, e.end) for busy in calendars for e in scan(busy, reader.start, reader.end, reader.tzid) if reader.counts(e))
     if not stored:
         return Timeline()
     busy, a, b = stored
@@ -292,91 +407,26 @@ def _as_stored(calendars: Sequence[CalendarBusy], reader: Reader) -> tuple[Calen
         a, b = _range(busy, start, end)
         if b > a:
             live.append((busy, a, b))
-    if len(live) > 1 or reader.excluded or any(_days_in(busy, reader) for busy in calendars):
+    if len(live) > 1 or reader.excluded or any(a.near(reader.start, reader.end) for busy in calendars for a in busy.apart):
         return None
     if not reader.tentative and any(busy.tentative for busy in calendars):
         return None
     return live[0] if live else ()
 
 
-def _days_in(busy: CalendarBusy, reader: Reader) -> list[tuple[dt.datetime, dt.datetime, AllDay]]:
-    out = []
-    for day in busy.all_day:
-        s = times.parse_event_time(day.start, "start", None).instant(reader.tzid)
-        e = times.parse_event_time(day.end, "end", None).instant(reader.tzid)
-        if s < reader.end and e > reader.start:
-            out.append((s, e, day))
-    return out
-
-
-class Entry(NamedTuple):
-    """One busy entry as a reader sees it."""
-
-    start: dt.datetime
-    end: dt.datetime
-    status: str
-    calendar_id: str
-    ref: Ref
-    flags: int
-    created: int
-    updated: int
-    all_day: AllDay | None = None
-
-    @property
-    def is_block(self) -> bool:
-        return bool(self.flags & BLOCK)
-
-
-def entries(calendars: Sequence[CalendarBusy], reader: Reader) -> list[Entry]:
-    """Every entry of ``calendars`` in the reader's window that counts for it, by (start, end)."""
-    start, end = to_micros(reader.start), to_micros(reader.end)
-    out: list[list[Entry]] = []
-    for busy in calendars:
-        if busy.refs is None and reader.excluded:
-            raise ValueError("leaving events out needs the timeline's references (decode with refs)")
-        if busy.ends is None or busy.flags is None or busy.created is None or busy.updated is None:
-            raise ValueError("entries need the timeline's details (decode with details)")
-        first, stop = _range(busy, start, end)
-        mine: list[Entry] = []
-        refs = busy.refs
-        for i in range(first, stop):
-            if busy.ends[i] <= start:
-                continue
-            flag = busy.flags[i]
-            if flag & TENTATIVE and not reader.tentative:
-                continue
-            ref: Ref = refs[i] if refs is not None else ()
-            if reader.excluded and reader.excluded.covers(ref, reader.application_id):
-                continue
-            mine.append(Entry(
-                from_micros(busy.starts[i]), from_micros(busy.ends[i]), _status(flag), busy.calendar_id, ref, flag,
-                busy.created[i], busy.updated[i],
-            ))
-        for s, e, day in _days_in(busy, reader):
-            if day.flags & TENTATIVE and not reader.tentative:
-                continue
-            if reader.excluded and reader.excluded.covers(day.ref, reader.application_id):
-                continue
-            mine.append(Entry(s, e, _status(day.flags), busy.calendar_id, day.ref, day.flags, day.created, day.updated, day))
-        mine.sort(key=lambda x: (x.start, x.end))
-        out.append(mine)
-    return list(heap_merge(*out, key=lambda x: (x.start, x.end)))
-
-
-def _status(flags: int) -> str:
-    return busyness.TENTATIVE if flags & TENTATIVE else busyness.BUSY
-
-
 def items(calendars: Sequence[CalendarBusy], reader: Reader) -> list[BusyItem]:
     """The busy items of Availability's inputs: each entry's span and status and, where the
     reader may see it, the event behind it: its own events (``event_id`` and ``event_uid``), and
     any event when it reads calendar events (``event_uid``); never a free_busy block's."""
+    found = [[e for e in scan(busy, reader.start, reader.end, reader.tzid) if reader.counts(e)] for busy in calendars]
     out = []
-    for entry in entries(calendars, reader):
-        if entry.is_block or not entry.ref:
+    for entry in heap_merge(*found, key=lambda x: (x.start, x.end)):
+        if not entry.ref:
+            raise ValueError("busy items need the timeline's references")
+        if entry.is_block:
             out.append(BusyItem(entry.start, entry.end, entry.status))
             continue
-        uid, event_id, application_id = entry.ref
+        uid, event_id, application_id = entry.ref[:3]
         own = bool(event_id) and application_id == reader.application_id
         out.append(BusyItem(entry.start, entry.end, entry.status, uid if own or reader.sees_events else None, event_id if own else None))
     return out

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Reading an account's events: Cronofy's Read Events and Free/Busy (GET /v1/events and
 GET /v1/free_busy, docs.cronofy.com /developers/api/events/read-events and …/free-busy; wire
-notes §4.3, §5, §7).
+notes §4.3, §5, §7). Read Events is here; Free/Busy, which reads the calendars' busy timelines
+by the same rules, is ``free_busy``.
 
 A read is a ``Query`` (the parameters, resolved once: ``from``/``to`` as instants in the
 reader's ``tzid``, the default window filled in) walked page by page with a ``Cursor``. The
@@ -298,16 +299,6 @@ def free_busy_status(event: model.Event | model.BusyRow) -> str | None:
     return busyness.event_status(event)
 
 
-def block(view: EventView) -> Block | None:
-    status = free_busy_status(view.event)
-    if status is None:
-        return None
-    return Block(
-        calendar_id=view.event.calendar_id, start=view.start, end=view.end, status=status, key=view.key,
-        event_uid=view.event.id if view.managed else None, event_id=view.event.event_id if view.managed else None,
-    )
-
-
 def cursor_for(caller: Caller, kind: str, request: Query | Cursor, now: dt.datetime) -> Cursor:
     """A new read's first cursor, or a later page's cursor checked: the same kind of read,
     the caller's own grant, not expired."""
@@ -323,7 +314,7 @@ def cursor_for(caller: Caller, kind: str, request: Query | Cursor, now: dt.datet
     return request
 
 
-def _calendars(uow: UnitOfWork, caller: Caller, query: Query) -> list[str]:
+def visible_calendars(uow: UnitOfWork, caller: Caller, query: Query) -> list[str]:
     """The live calendars a read covers: those asked for (all of them the caller's), else all."""
     visible = {c.id for v in accounts.profiles(uow, caller) for c in v.calendars}
     if set(query.calendar_ids) - visible:
@@ -333,7 +324,7 @@ def _calendars(uow: UnitOfWork, caller: Caller, query: Query) -> list[str]:
 
 def _views(uow: UnitOfWork, caller: Caller, query: Query, deleted: bool, managed: bool) -> Iterable[EventView]:
     """The events of the caller's live calendars the store finds near the window."""
-    calendar_ids = _calendars(uow, caller, query)
+    calendar_ids = visible_calendars(uow, caller, query)
     if not calendar_ids:
         return []
     unbounded = query.managed_unbounded and managed
@@ -357,33 +348,3 @@ def read_events(uow: UnitOfWork, caller: Caller, request: Query | Cursor, page_s
     views = _views(uow, caller, query, query.include_deleted, _includes_managed(query, policy.reads_calendar_events))
     chosen = sorted((v for v in views if selected(v, query, cursor.snapshot, policy.reads_calendar_events)), key=lambda v: v.key)
     return paginate(chosen, lambda v: v.key, cursor, page_size)
-
-
-def read_free_busy(uow: UnitOfWork, caller: Caller, request: Query | Cursor, page_size: int, now: dt.datetime) -> Page[Block]:
-    """Free/Busy: busy and tentative blocks; free time (transparent, declined, deleted) is
-    simply absent."""
-    caller.require(scopes.READ_FREE_BUSY)
-    cursor = cursor_for(caller, FREE_BUSY, request, now)
-    query = replace(cursor.query, include_deleted=False, include_moved=False)
-    views = _views(uow, caller, query, False, _includes_managed(query, True))
-    blocks = [block(v) for v in views if selected(v, query, cursor.snapshot, calendar_events=True)]
-    if not query.only_managed:
-        blocks.extend(_synced_blocks(uow, caller, query))
-    chosen = sorted((b for b in blocks if b is not None), key=lambda b: b.key)
-    return paginate(chosen, lambda b: b.key, cursor, page_size)
-
-
-
-def _synced_blocks(uow: UnitOfWork, caller: Caller, query: Query) -> list[Block]:
-    """Busy time read from free_busy profiles' calendars (``BusyBlock``: no event behind it)."""
-    calendar_ids = _calendars(uow, caller, query)
-    if not calendar_ids:
-        return []
-    rows = uow.busy_blocks.in_window(caller.account.id, calendar_ids, query.start, query.end)
-    return [
-        Block(
-            calendar_id=row.calendar_id, start=times.EventTime(row.start_at, query.tzid),
-            end=times.EventTime(row.end_at, query.tzid), status=row.status, key=(row.start_at, row.id),
-        )
-        for row in rows
-    ]

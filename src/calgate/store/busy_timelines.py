@@ -37,6 +37,7 @@ from calgate.store import tables
 
 _PENDING = "busy_timelines.pending"
 _TIMED = re.compile(r'"time"\s*:\s*"[^"]*T')  # a Time (as Free/Busy tells them apart), not a Date
+_TZID = re.compile(r'"tzid"\s*:\s*"([^"\\]*)"')
 
 
 def touch(session: Session, calendar_ids: Iterable[str]) -> None:
@@ -97,7 +98,7 @@ def rows_of(session: Session, calendar_ids: Sequence[str]) -> dict[str, Calendar
         dated = _TIMED.search(start) is None
         rows[calendar_id].append(TimelineRow(
             uid, event_id, app_id, start_at, end_at, json.loads(start) if dated else None, json.loads(end) if dated else None,
-            transp, partstat, created, updated,
+            transp, partstat, created, updated, _tzid(start), _tzid(end),
         ))
     b = tables.busy_blocks.c
     blocks: dict[str, list[BlockRow]] = {c: [] for c in calendar_ids}
@@ -106,6 +107,15 @@ def rows_of(session: Session, calendar_ids: Sequence[str]) -> dict[str, Calendar
     ):
         blocks[calendar_id].append(BlockRow(uid, start_at, end_at, status))
     return {c: build(c, rows[c], blocks[c]) for c in calendar_ids}
+
+
+def _tzid(text: str) -> str:
+    """The zone an event time is shown in (``times.parse_event_time``: its tzid, else UTC)."""
+    if "\\" in text:  # escapes: read it properly
+        value = json.loads(text)
+        return str(value.get("tzid") or "Etc/UTC") if isinstance(value, dict) else "Etc/UTC"
+    found = _TZID.search(text)
+    return found.group(1) if found and found.group(1) else "Etc/UTC"
 
 
 def rebuild(session: Session, calendar_ids: Sequence[str]) -> None:
@@ -144,7 +154,7 @@ class BusyTimelines:
         rebuild_pending(self.session)
         t = tables.busy_timelines.c
         details = details or refs
-        columns = [t.calendar_id, t.size, t.tentative, t.index, t.all_day]
+        columns = [t.calendar_id, t.size, t.tentative, t.index, t.apart]
         columns += [t.details] if details else []
         columns += [t.refs] if refs else []
         found: dict[str, CalendarBusy] = {}

@@ -198,7 +198,7 @@ busy_timelines = Table(
     Column("index", LargeBinary, nullable=False),
     Column("details", LargeBinary, nullable=False),
     Column("refs", Text, nullable=False),
-    Column("all_day", Text, nullable=False),
+    Column("apart", Text, nullable=False),
     Column("built_at", UTCDateTime(), nullable=False),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from calgate.domain import model, reads, times
+from calgate.domain import busy_timeline, model, reads, times
 from calgate.domain.authorization import Caller
 
 UTC = dt.timezone.utc
@@ -102,6 +102,27 @@ class _BusyBlocks:
 
 
 @dataclass
+class _BusyTimelines:
+    """Timelines built from the in-memory events, as the store rebuilds them from its rows."""
+
+    uow: "FakeUow"
+
+    def of_calendars(self, calendar_ids, *, refs=False, details=False):  # type: ignore[no-untyped-def]
+        return self.from_rows(calendar_ids)
+
+    def from_rows(self, calendar_ids):  # type: ignore[no-untyped-def]
+        events = [e for e in self.uow.events.items if not e.deleted]
+        blocks = self.uow.busy_blocks.items
+        return {
+            c: busy_timeline.build(
+                c, [busy_timeline.row_of(e) for e in events if e.calendar_id == c],
+                [busy_timeline.BlockRow(b.id, b.start_at, b.end_at, b.status) for b in blocks if b.calendar_id == c],
+            )
+            for c in calendar_ids
+        }
+
+
+@dataclass
 class FakeUow:
     """The repositories a read touches, in memory, holding one live hosted calendar (and no
     busy blocks: those come from free_busy profiles, tested against real databases)."""
@@ -116,3 +137,4 @@ class FakeUow:
         self.calendars = _ByAccount(list(calendars))
         self.events = _Events(self.events_list)
         self.busy_blocks = _BusyBlocks([])
+        self.busy_timelines = _BusyTimelines(self)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from calgate.domain import reads
+from calgate.domain import free_busy, reads
 from calgate.domain.errors import MissingScope, NotFound, ValidationFailed
 from tests.unit.domain._reads import NOW, T0, FakeUow, at, caller, event, query
 
@@ -203,10 +203,10 @@ def test_free_busy_status(fields, status):
 
 
 def test_blocks_name_only_the_apps_own_events():
-    view = reads.EventView.of(event("2026-05-01T10:00:00Z", "2026-05-01T11:00:00Z"), "Etc/UTC", "app_1")
-    assert (reads.block(view).event_uid, reads.block(view).event_id) == ("evt_1", "id-evt_1")
-    other = reads.EventView.of(event("2026-05-01T10:00:00Z", "2026-05-01T11:00:00Z", managed=False), "Etc/UTC", "app_1")
-    assert (reads.block(other).event_uid, reads.block(other).event_id) == (None, None)
+    own = event("2026-05-01T10:00:00Z", "2026-05-01T11:00:00Z", uid="evt_1")
+    other = event("2026-05-01T10:00:00Z", "2026-05-01T11:00:00Z", uid="evt_2", managed=False)
+    blocks = free_busy.read_free_busy(FakeUow([own, other]), caller(), query(include_managed=True), 100, NOW).items
+    assert [(b.event_uid, b.event_id) for b in blocks] == [("evt_1", "id-evt_1"), (None, None)]
 
 
 # --- the services, over an in-memory store --------------------------------------------------------
@@ -227,7 +227,7 @@ def test_in_free_busy_mode_read_events_shows_only_the_apps_own_events_and_free_b
     fb = caller("free_busy", scope="free_busy_write")
     assert _uids(reads.read_events(_mixed(), fb, query(), 100, NOW)) == ["evt_own"]
     assert _uids(reads.read_events(_mixed(), fb, query(include_managed=True), 100, NOW)) == ["evt_own"]
-    blocks = reads.read_free_busy(_mixed(), fb, query(include_managed=True), 100, NOW).items
+    blocks = free_busy.read_free_busy(_mixed(), fb, query(include_managed=True), 100, NOW).items
     assert [b.status for b in blocks] == ["busy", "busy"]
     assert [b.event_uid for b in blocks] == ["evt_own", None]
 
@@ -243,7 +243,7 @@ def test_scopes_are_required():
     with pytest.raises(MissingScope):
         reads.read_events(_mixed(), caller(scope="read_free_busy"), query(), 100, NOW)
     with pytest.raises(MissingScope):
-        reads.read_free_busy(_mixed(), caller(scope="read_account"), query(), 100, NOW)
+        free_busy.read_free_busy(_mixed(), caller(scope="read_account"), query(), 100, NOW)
 
 
 def test_unknown_calendar_ids_are_not_found_and_known_ones_filter():

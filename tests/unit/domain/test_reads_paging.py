@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from calgate.domain import reads
+from calgate.domain import free_busy, reads
 from calgate.domain.errors import NotFound, ValidationFailed
 from tests.unit.domain._reads import NOW, FakeUow, caller, event, query
 
@@ -66,7 +66,7 @@ def test_a_cursor_belongs_to_one_grant_and_one_kind_of_read():
     with pytest.raises(NotFound):
         reads.read_events(uow, caller(grant_id="grt_2"), first.next, 100, NOW)
     with pytest.raises(NotFound):
-        reads.read_free_busy(uow, caller(grant_id="grt_1"), first.next, 100, NOW)
+        free_busy.read_free_busy(uow, caller(grant_id="grt_1"), first.next, 100, NOW)
 
 
 def test_a_cursor_expires_after_an_hour():
@@ -81,7 +81,7 @@ def test_a_cursor_expires_after_an_hour():
 
 def test_free_busy_pages_the_same_way():
     uow = FakeUow(_events(150))
-    first = reads.read_free_busy(uow, caller(), query(include_managed=True), 100, NOW)
-    second = reads.read_free_busy(uow, caller(), first.next, 100, NOW)
+    first = free_busy.read_free_busy(uow, caller(), query(include_managed=True), 100, NOW)
+    second = free_busy.read_free_busy(uow, caller(), first.next, 100, NOW)
     assert (first.current, first.total, second.current, second.total, second.next) == (1, 2, 2, 2, None)
     assert len({b.event_uid for b in first.items + second.items}) == 150

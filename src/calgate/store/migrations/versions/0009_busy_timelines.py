@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column('index', sa.LargeBinary(), nullable=False),
         sa.Column('details', sa.LargeBinary(), nullable=False),
         sa.Column('refs', sa.Text(), nullable=False),
-        sa.Column('all_day', sa.Text(), nullable=False),
+        sa.Column('apart', sa.Text(), nullable=False),
         sa.Column('built_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_busy_timelines_account_id_accounts')),
         sa.ForeignKeyConstraint(['calendar_id'], ['calendars.id'], name=op.f('fk_busy_timelines_calendar_id_calendars')),
