@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from calgate.api import wire_json
 from calgate.domain.errors import (
     Conflict,
     Forbidden,
@@ -28,8 +29,17 @@ from calgate.rate_limits import RateLimited
 JSON_TYPE = "application/json; charset=utf-8"
 
 
+class FastJSONResponse(JSONResponse):
+    """Starlette's JSONResponse, rendered with orjson (``api/wire_json``: the same bytes)."""
+
+    media_type = JSON_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return wire_json.dumps(content)
+
+
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=headers, media_type=JSON_TYPE)
+    return FastJSONResponse(body, status_code=status, headers=headers, media_type=JSON_TYPE)
 
 
 def validation_body(exc: ValidationFailed) -> dict[str, object]:

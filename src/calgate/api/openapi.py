@@ -20,10 +20,11 @@ from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, Response
 
+from calgate.api import wire_json
 from calgate.api.deps import ServicesDep
-from calgate.api.errors import json_response
+from calgate.api.errors import JSON_TYPE
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,9 +47,15 @@ def served(public_url: str) -> dict[str, Any]:
     return {**document(), "servers": [{"url": public_url}]}
 
 
+@functools.lru_cache(maxsize=4)
+def served_json(public_url: str) -> bytes:
+    """``served`` as the bytes of the answer: rendered once per process, not per request."""
+    return wire_json.dumps(served(public_url))
+
+
 @router.get("/openapi.json")
-def openapi_json(services: ServicesDep) -> JSONResponse:
-    return json_response(served(services.settings.public_url))
+def openapi_json(services: ServicesDep) -> Response:
+    return Response(served_json(services.settings.public_url), media_type=JSON_TYPE)
 
 
 @router.get("/docs")

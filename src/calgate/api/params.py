@@ -8,13 +8,13 @@ used to decode a request body (the C# SDK sends a bogus one).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import Request
 
+from calgate.api import wire_json
 from calgate.domain.errors import ValidationFailed
 
 
@@ -53,7 +53,7 @@ async def _read_params(request: Request) -> dict[str, Any]:
         _merge(params, parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         return params
     try:
-        data = json.loads(body)
+        data = wire_json.loads(body)
     except ValueError:
         if content_type in ("", "application/json"):
             raise ValidationFailed.single("body", "invalid", "The request body is not valid JSON") from None

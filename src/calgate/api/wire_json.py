@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: Apache-2.0
+"""JSON on the wire at orjson's speed, with the standard library's answers (issue 18).
+
+``dumps`` gives the bytes Starlette's ``JSONResponse`` gave (``json.dumps`` with
+``ensure_ascii=False`` and compact separators, UTF-8): the same keys in the same order,
+non-ASCII as UTF-8, non-string keys as strings. What orjson refuses (an integer beyond 64 bits,
+a lone surrogate, a key orjson cannot turn into a string) goes to ``json.dumps``, which answers
+or raises as before. One difference is left: NaN and ±Infinity, which JSON cannot express,
+become ``null`` where ``json.dumps(allow_nan=False)`` raised (a 500); no answer of calgate holds
+a float.
+
+``loads`` gives what ``json.loads`` gives for a request body. orjson reads a subset of what
+``json.loads`` reads and, where both read, the same values, except integers beyond 64 bits
+(orjson makes them floats: such bodies, and any with 19 digits in a row, go to ``json.loads``).
+Whatever orjson refuses goes to ``json.loads`` too, so NaN, a UTF-8 byte order mark, UTF-16,
+lone surrogates (``"\\ud800"``, or encoded) and invalid JSON are read, or refused with a
+``ValueError``, exactly as before: the callers' 422s do not change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+_LONG_NUMBER = re.compile(rb"\d{19}")  # 2**63 has 19 digits: anything shorter is exact in orjson
+
+
+def dumps(content: Any) -> bytes:
+    try:
+        return orjson.dumps(content, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
+
+
+def loads(body: bytes) -> Any:
+    """``json.loads(body)``, faster. Raises ``ValueError`` for what is no JSON."""
+    if _LONG_NUMBER.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(body)
