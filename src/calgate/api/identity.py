@@ -39,10 +39,11 @@ def userinfo(request: Request, services: ServicesDep) -> JSONResponse:
     """An account's, an application calendar's, or (Enterprise Connect) a service account's."""
     token = bearer_token(request)
     with services.uow() as uow:
-        grant = authorization.token_grant(uow, token, utcnow())
-        if grant.account_id is None:
-            return json_response(service_accounts.userinfo(service_accounts.authenticate(uow, token, utcnow())))
-        caller = authorization.authenticate(uow, token, utcnow())
+        found = authorization.token_context(uow, token, utcnow())
+        assert found.grant is not None  # token_context checked it
+        if found.grant.account_id is None:
+            return json_response(service_accounts.userinfo(service_accounts.caller_of(found)))
+        caller = authorization.caller_of(found)
     return _account_userinfo(caller, services)
 
 

@@ -49,11 +49,10 @@ def hosted_profile(
 
 
 def own_calendar(uow: UnitOfWork, caller: Caller, calendar_id: str) -> tuple[model.Calendar, model.Profile]:
-    """A live calendar of the caller's account with its live profile, else NotFound."""
-    calendar = uow.calendars.get(calendar_id)
+    """A live calendar of the caller's account with its live profile, else NotFound (one query)."""
+    calendar, profile = uow.access.calendar(calendar_id) or (None, None)
     if calendar is None or calendar.account_id != caller.account.id or calendar.deleted:
         raise NotFound("calendar")
-    profile = uow.profiles.get(calendar.profile_id)
     if profile is None or profile.revoked_at is not None:
         raise NotFound("calendar")
     return calendar, profile

@@ -215,25 +215,29 @@ class Caller:
             raise MissingScope(scope)
 
 
-def token_grant(uow: UnitOfWork, access_token: str, now: dt.datetime) -> model.Grant:
-    """The active grant a live access token hangs on."""
-    stored = uow.tokens.get(ids.digest(access_token))
+def token_context(uow: UnitOfWork, access_token: str, now: dt.datetime) -> model.TokenContext:
+    """A live access token with its active grant and what the grant is for, read in one query."""
+    found = uow.access.token(ids.digest(access_token))
+    stored = found.token if found is not None else None
     if stored is None or stored.kind != "access" or stored.revoked_at is not None:
         raise Unauthenticated()
     if stored.expires_at is not None and stored.expires_at <= now:
         raise Unauthenticated("The access token has expired; refresh it")
-    grant = uow.grants.get(stored.grant_id)
-    if grant is None or not grant.active:
+    if found is None or found.grant is None or not found.grant.active:
         raise Unauthenticated("The authorization was revoked")
-    return grant
+    return found
 
 
 def authenticate(uow: UnitOfWork, access_token: str, now: dt.datetime) -> Caller:
-    grant = token_grant(uow, access_token, now)
+    return caller_of(token_context(uow, access_token, now))
+
+
+def caller_of(found: model.TokenContext) -> Caller:
+    """The Caller of a token ``token_context`` accepted: an account's, not a service account's."""
+    grant = found.grant
+    assert grant is not None  # token_context checked it
     if grant.account_id is None:
         raise Forbidden("A service account's token acts for no account: authorize the person with it first (POST /v1/service_account_authorizations)")
-    application = uow.applications.get(grant.application_id)
-    account = uow.accounts.get(grant.account_id)
-    if application is None or account is None:
+    if found.application is None or found.account is None:
         raise Unauthenticated()
-    return Caller(application=application, grant=grant, account=account)
+    return Caller(application=found.application, grant=grant, account=found.account)

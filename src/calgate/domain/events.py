@@ -187,7 +187,7 @@ def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: mod
     """Send the change the way the profile's access mode says writes reach the person, and
     invite (or uninvite) the event's attendees by email."""
     if profile.policy.write_delivery is access_modes.WriteDelivery.EMAIL_INVITE:
-        invites.send(uow, caller.account, event, method, removed or [])
+        invites.send(uow, caller.account, event, method, removed or [], application=caller.application)
     elif profile.provider != access_modes.HOSTED_PROVIDER:
         # Written into the person's calendar by a job (``provider_writes``): durable with the
         # change, retried until the provider takes it, one event's writes in order.
@@ -196,7 +196,7 @@ def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: mod
         )
         # The provider's copy carries no attendees (so the provider mails no one): calgate
         # invites them itself, as in the other modes; the person has the event already.
-        invites.send(uow, caller.account, event, method, removed or [], to_person=False)
+        invites.send(uow, caller.account, event, method, removed or [], to_person=False, application=caller.application)
     # Hosted calendars (application calendars) hold the event already, and invite no one.
 
 

@@ -29,13 +29,15 @@ log = logging.getLogger(__name__)
 
 def send(
     uow: UnitOfWork, account: model.Account, event: model.Event, method: str, removed: list[dict[str, str]],
-    *, to_person: bool = True,
+    *, to_person: bool = True, application: model.Application | None = None,
 ) -> None:
     """Queue the change for the account's person (unless ``to_person`` is False: their own
     calendar holds the event, as in read_write mode) and every attendee, and a CANCEL for
-    the attendees ``removed``."""
+    the attendees ``removed``. ``application``: the caller's, when known (saves reading the
+    event's application again)."""
     person = {"email": account.email, "display_name": account.name}
-    application = uow.applications.get(event.application_id) if event.application_id else None
+    if application is None or application.id != event.application_id:
+        application = uow.applications.get(event.application_id) if event.application_id else None
     payload: dict[str, Any] = {
         "event": events.snapshot(event),
         "method": method,

@@ -321,6 +321,17 @@ class Token:
     created_at: dt.datetime = field(default_factory=utcnow)
 
 
+class TokenContext(NamedTuple):
+    """A token and what it hangs on, read together (``ports.Access``): its grant, and the
+    grant's account, application and service account (None when it has none, or it is gone)."""
+
+    token: Token
+    grant: Grant | None
+    account: Account | None
+    application: Application | None
+    service_account: ServiceAccount | None
+
+
 @dataclass(eq=False)
 class AuthorizationCode:
     digest: str

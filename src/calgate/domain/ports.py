@@ -156,6 +156,17 @@ class Tokens(Repository[model.Token], Protocol):
     def of_grant(self, grant_id: str) -> list[model.Token]: ...
 
 
+class Access(Protocol):
+    """What a request may reach, read in one query each (``store/auth_queries``)."""
+
+    def token(self, digest: str) -> model.TokenContext | None:
+        """The token with this digest and what it hangs on; None when no token has it."""
+        ...
+    def calendar(self, calendar_id: str) -> tuple[model.Calendar, model.Profile | None] | None:
+        """The calendar with this id (any account's: the caller checks) and its profile."""
+        ...
+
+
 class Codes(Repository[model.AuthorizationCode], Protocol):
     def get_for_update(self, digest: str) -> model.AuthorizationCode | None: ...
 
@@ -200,6 +211,7 @@ class UnitOfWork(Protocol):
     grants: Grants
     service_accounts: ServiceAccounts
     tokens: Tokens
+    access: Access
     codes: Codes
     verifications: Verifications
     jobs: Jobs

@@ -54,11 +54,16 @@ class ServiceAccountCaller:
 
 
 def authenticate(uow: UnitOfWork, access_token: str, now: dt.datetime) -> ServiceAccountCaller:
-    grant = authorization.token_grant(uow, access_token, now)
+    return caller_of(authorization.token_context(uow, access_token, now))
+
+
+def caller_of(found: model.TokenContext) -> ServiceAccountCaller:
+    """The caller of a token ``authorization.token_context`` accepted: a service account's own."""
+    grant = found.grant
+    assert grant is not None  # token_context checked it
     if grant.service_account_id is None or grant.account_id is not None:
         raise Forbidden("This endpoint needs a service account's token (Enterprise Connect)")
-    service_account = uow.service_accounts.get(grant.service_account_id)
-    application = uow.applications.get(grant.application_id)
+    service_account, application = found.service_account, found.application
     if service_account is None or service_account.revoked_at is not None or application is None:
         raise Unauthenticated("The service account was revoked")
     return ServiceAccountCaller(application, grant, service_account)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
-from calgate.store import busy_timelines, job_queue, orm, repositories
+from calgate.store import auth_queries, busy_timelines, job_queue, orm, repositories
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -52,6 +52,7 @@ class SqlUnitOfWork:
         self.grants = repositories.Grants(self.session)
         self.service_accounts = repositories.ServiceAccounts(self.session)
         self.tokens = repositories.Tokens(self.session)
+        self.access = auth_queries.Access(self.session)
         self.codes = repositories.Codes(self.session)
         self.verifications = repositories.Verifications(self.session)
         self.jobs = job_queue.Jobs(self.session)
