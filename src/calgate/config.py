@@ -25,6 +25,14 @@ class Settings(BaseSettings):
         default="sqlite:///var/calgate.db",
         description="SQLAlchemy URL. SQLite file by default, postgresql+psycopg://… in production.",
     )
+    database_pool_size: int = Field(
+        default=10, ge=1,
+        description="PostgreSQL connections each process keeps in its pool once opened (SQLite ignores it).",
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0,
+        description="Connections a process may open beyond the pool under a burst, closed again after use.",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Base of every absolute URL calgate emits (next_page, links in mail).",

@@ -56,7 +56,9 @@ class Services:
 
 
 def create_services(settings: Settings) -> Services:
-    db = Database(make_engine(settings.database_url))
+    db = Database(
+        make_engine(settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
+    )
     mail = make_sender(settings.smtp_url, settings.mail_dir)
     box = FernetBox(settings.secret_key.get_secret_value(), settings.old_keys)
     providers = Providers(settings)

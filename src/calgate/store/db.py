@@ -4,15 +4,27 @@
 SQLite (embedded default) runs in WAL mode with foreign keys on and a busy timeout, so the
 server's request threads and its in-process job runner can share the file. PostgreSQL URLs
 are normalised to the psycopg 3 driver.
+
+PostgreSQL connections are pooled per process (``pool_size`` kept open, ``max_overflow`` more
+under bursts; ``CALGATE_DATABASE_POOL_SIZE``/``_MAX_OVERFLOW``), most recently used first, so a
+busy process keeps reusing warm connections. A connection is checked with a ``SELECT 1`` before
+use only when it sat unused for ``PING_AFTER_IDLE`` seconds or more: a request then costs no
+extra round trip under load (``pool_pre_ping`` costs one per unit of work, two per request), and
+a connection that died while idle, e.g. across a PostgreSQL restart, is replaced before any
+request sees it. One that died within the last second fails its request as the database being
+unreachable (503, ``unit_of_work``), which also replaces every connection of the pool.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
+
+PING_AFTER_IDLE = 1.0  # seconds a pooled PostgreSQL connection may sit unused and still go unchecked
 
 
 def normalize_url(url: str) -> str:
@@ -26,7 +38,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, pool_size: int | None = None, max_overflow: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``. ``pool_size`` and ``max_overflow`` size a PostgreSQL pool
+    (SQLAlchemy's defaults when None; ignored for SQLite and with a ``poolclass``)."""
     url = normalize_url(url)
     if is_sqlite(url):
         database = make_url(url).database
@@ -50,4 +64,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    if "poolclass" not in kwargs:
+        sizes = {"pool_size": pool_size, "max_overflow": max_overflow}
+        kwargs = {"pool_use_lifo": True, **{k: v for k, v in sizes.items() if v is not None}, **kwargs}
+    engine = create_engine(url, **kwargs)
+    _ping_after_idle(engine, PING_AFTER_IDLE)
+    return engine
+
+
+def _ping_after_idle(engine: Engine, idle: float) -> None:
+    """``pool_pre_ping``, only for connections unused for ``idle`` seconds or more. A failed
+    ping replaces every connection of the pool, as ``pool_pre_ping`` does."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        record.info["calgate_returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("calgate_returned_at")
+        if returned is None or time.monotonic() - returned < idle:
+            return  # a fresh connection (its record's info is cleared on reconnect), or a warm one
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError() from error  # the pool reconnects and tries again
+            raise
