@@ -37,6 +37,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from heapq import merge as heap_merge
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from calgate.domain import busyness, model, times
@@ -188,9 +189,12 @@ class CalendarBusy:
         return encode(self) == encode(other)
 
 
-def build(calendar_id: str, rows: Iterable[TimelineRow], blocks: Iterable[BlockRow] = ()) -> CalendarBusy:
-    """The calendar's timeline from its live events and busy blocks, the busy-ness rule applied."""
-    timed: list[tuple[int, int, Ref, int, int, int]] = []
+Timed = tuple[int, int, Ref, int, int, int]  # start, end, ref, flags, created, updated: one indexed entry
+
+
+def _of_rows(rows: Iterable[TimelineRow], blocks: Iterable[BlockRow]) -> tuple[list[Timed], list[Apart]]:
+    """Each row's entry, the busy-ness rule applied (free rows have none)."""
+    timed: list[Timed] = []
     apart: list[Apart] = []
     for row in rows:
         status = busyness.event_status(row)
@@ -214,23 +218,42 @@ def build(calendar_id: str, rows: Iterable[TimelineRow], blocks: Iterable[BlockR
             timed.append((start, end, (block.id,), flags, 0, 0))
         else:
             apart.append(Apart(start, end, flags, (block.id,), 0, 0))
+    return timed, apart
+
+
+def _assemble(calendar_id: str, timed: list[Timed], apart: list[Apart]) -> CalendarBusy:
     timed.sort()
-    starts, reach, ends, made, changed = (array("q") for _ in range(5))
-    flag_bytes = bytearray()
-    refs: list[Ref] = []
-    top = -(2**62)
-    for start, end, ref, flag, created, updated in timed:
-        starts.append(start)
-        ends.append(end)
-        top = max(top, end)
-        reach.append(top)
-        made.append(created)
-        changed.append(updated)
-        flag_bytes.append(flag)
-        refs.append(ref)
     apart.sort(key=lambda a: (json.dumps(a.start, sort_keys=True), a.ref))
+    if timed:
+        starts_, ends_, refs_, flags_, made_, changed_ = zip(*timed)
+    else:
+        starts_ = ends_ = refs_ = flags_ = made_ = changed_ = ()
+    flag_bytes = bytes(flags_)
     tentative = sum(1 for f in flag_bytes if f & TENTATIVE) + sum(1 for a in apart if a.flags & TENTATIVE)
-    return CalendarBusy(calendar_id, starts, reach, ends, made, changed, bytes(flag_bytes), refs, apart, tentative)
+    return CalendarBusy(
+        calendar_id, array("q", starts_), array("q", accumulate(ends_, max)), array("q", ends_), array("q", made_),
+        array("q", changed_), flag_bytes, list(refs_), apart, tentative,
+    )
+
+
+def build(calendar_id: str, rows: Iterable[TimelineRow], blocks: Iterable[BlockRow] = ()) -> CalendarBusy:
+    """The calendar's timeline from its live events and busy blocks, the busy-ness rule applied."""
+    timed, apart = _of_rows(rows, blocks)
+    return _assemble(calendar_id, timed, apart)
+
+
+def revise(busy: CalendarBusy, event_ids: Iterable[str], rows: Iterable[TimelineRow]) -> CalendarBusy:
+    """``busy`` (read whole) with the entries of the events ``event_ids`` replaced by those of
+    ``rows`` (their current state; a deleted or free one has none): what ``build`` would make
+    of the calendar's rows after those events changed, without reading the others."""
+    if busy.ends is None or busy.created is None or busy.updated is None or busy.flags is None or busy.refs is None:
+        raise ValueError("only a timeline read whole (details and references) can be revised")
+    gone = set(event_ids)
+    kept = [t for t in zip(busy.starts, busy.ends, busy.refs, busy.flags, busy.created, busy.updated) if t[2][0] not in gone]
+    timed, apart = _of_rows(rows, ())
+    timed.extend(kept)
+    apart.extend(a for a in busy.apart if a.ref[0] not in gone)
+    return _assemble(busy.calendar_id, timed, apart)
 
 
 # -- the stored form ----------------------------------------------------------------------

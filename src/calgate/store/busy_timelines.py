@@ -7,17 +7,20 @@ How they stay right
     they are flushed (``before_flush``: new, changed or deleted ``Event``/``BusyBlock``, and new
     ``Calendar``s, which get their first, empty timeline), and the bulk writes that bypass the
     ORM by saying so themselves (``Events.insert_many``, ``BusyBlocks.replace`` call ``touch``).
-    Just before the commit (``before_commit``), each noted calendar's timeline is rebuilt from
-    its rows and written, in the same transaction: a commit that stores an event stores the
-    timeline that counts it, or neither. A read in the same transaction rebuilds first, so it
-    sees its own writes.
+    Just before the commit (``before_commit``), each noted calendar's timeline is brought up to
+    date and written, in the same transaction: a commit that stores an event stores the
+    timeline that counts it, or neither. Where only ORM-tracked events changed (an upsert, a
+    delete, a reply), their entries are replaced in the stored timeline (``revise``: the
+    calendar's other events are not read); otherwise the timeline is rebuilt from the rows.
+    A read in the same transaction brings them up to date first, so it sees its own writes.
 
 Concurrent writers (PostgreSQL)
-    Two transactions adding events to one calendar must not each write a timeline built
-    without the other's event. The rebuild first locks the calendar's timeline row
-    (``SELECT … FOR UPDATE``, in calendar-id order, and only at the very end of a transaction,
-    so no lock is ever awaited while one of these is held); under READ COMMITTED, the rows it
-    then reads include everything the previous lock holder committed. SQLite serialises
+    Two transactions adding events to one calendar must not each write a timeline made
+    without the other's event. Both ways first lock the calendar's timeline row (``SELECT …
+    FOR UPDATE``, in calendar-id order, and only at the very end of a transaction, so no lock
+    is ever awaited while one of these is held); under READ COMMITTED, the row (or the event
+    rows) then read include everything the previous lock holder committed, and a transaction
+    revises only the events it changed itself, which it holds row locks on. SQLite serialises
     writers anyway (``BEGIN IMMEDIATE``).
 """
 
@@ -28,11 +31,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, event, insert, select, update
+from sqlalchemy import Text, cast, event, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain import model
-from calgate.domain.busy_timeline import BlockRow, CalendarBusy, TimelineRow, build, decode, encode
+from calgate.domain.busy_timeline import BlockRow, CalendarBusy, TimelineRow, build, decode, encode, revise, row_of
 from calgate.store import tables
 
 _PENDING = "busy_timelines.pending"
@@ -40,26 +43,52 @@ _TIMED = re.compile(r'"time"\s*:\s*"[^"]*T')  # a Time (as Free/Busy tells them 
 _TZID = re.compile(r'"tzid"\s*:\s*"([^"\\]*)"')
 
 
+# Per calendar: the events changed through the ORM (their timeline entries are revised), or
+# None when the calendar must be rebuilt from its rows (bulk writes, busy blocks, a new calendar).
+Pending = dict[str, "dict[str, model.Event | None] | None"]
+
+
+def _pending(session: Session) -> Pending:
+    return session.info.setdefault(_PENDING, {})  # type: ignore[no-any-return]
+
+
 def touch(session: Session, calendar_ids: Iterable[str]) -> None:
     """Note that these calendars' events or busy blocks changed (rebuilt before commit)."""
-    session.info.setdefault(_PENDING, set()).update(calendar_ids)
+    pending = _pending(session)
+    for calendar_id in calendar_ids:
+        pending[calendar_id] = None
+
+
+def _event_changed(pending: Pending, event: model.Event, gone: bool = False) -> None:
+    history = inspect(event).attrs.calendar_id.history
+    if history.deleted:  # moved to another calendar: both are rebuilt
+        for calendar_id in [*history.deleted, event.calendar_id]:
+            pending[calendar_id] = None
+        return
+    changed = pending.setdefault(event.calendar_id, {})
+    if changed is not None:
+        changed[event.id] = None if gone else event
 
 
 def _changed(session: Session, _context: Any, _instances: Any) -> None:
-    noted: set[str] = set()
+    pending = _pending(session)
     for obj in session.new:
-        if isinstance(obj, (model.Event, model.BusyBlock)):
-            noted.add(obj.calendar_id)
+        if isinstance(obj, model.Event):
+            _event_changed(pending, obj)
+        elif isinstance(obj, model.BusyBlock):
+            pending[obj.calendar_id] = None
         elif isinstance(obj, model.Calendar):
-            noted.add(obj.id)
+            pending[obj.id] = None
     for obj in session.dirty:
-        if isinstance(obj, (model.Event, model.BusyBlock)) and session.is_modified(obj):
-            noted.add(obj.calendar_id)
+        if isinstance(obj, model.Event) and session.is_modified(obj):
+            _event_changed(pending, obj)
+        elif isinstance(obj, model.BusyBlock) and session.is_modified(obj):
+            pending[obj.calendar_id] = None
     for obj in session.deleted:
-        if isinstance(obj, (model.Event, model.BusyBlock)):
-            noted.add(obj.calendar_id)
-    if noted:
-        touch(session, noted)
+        if isinstance(obj, model.Event):
+            _event_changed(pending, obj, gone=True)
+        elif isinstance(obj, model.BusyBlock):
+            pending[obj.calendar_id] = None
 
 
 def _before_commit(session: Session) -> None:
@@ -80,9 +109,30 @@ def install(factory: sessionmaker[Session]) -> None:
 
 
 def rebuild_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        rebuild(session, sorted(pending))
+    """Bring the noted calendars' timelines up to date: a calendar whose events changed only
+    through the ORM has those events' entries revised in its stored timeline (the other
+    events are not read); any other is rebuilt from its rows."""
+    pending: Pending | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    t = tables.busy_timelines.c
+    full = sorted(c for c, changed in pending.items() if changed is None)
+    revised = sorted(c for c, changed in pending.items() if changed is not None)
+    for chunk in _chunks(revised, 500):
+        rows = session.execute(
+            select(t.calendar_id, t.size, t.tentative, t.index, t.apart, t.details, t.refs)
+            .where(t.calendar_id.in_(chunk)).order_by(t.calendar_id).with_for_update()
+        ).all()
+        stored = {row[0]: decode(*row) for row in rows}
+        full.extend(c for c in chunk if c not in stored)
+        now = model.utcnow()
+        for calendar_id, busy in stored.items():
+            changed = pending[calendar_id] or {}
+            current = [row_of(e) for e in changed.values() if e is not None]
+            values = {**encode(revise(busy, changed, current))._asdict(), "built_at": now}
+            session.execute(update(tables.busy_timelines).where(t.calendar_id == calendar_id).values(**values))
+    if full:
+        rebuild(session, full)
 
 
 def rows_of(session: Session, calendar_ids: Sequence[str]) -> dict[str, CalendarBusy]:
