@@ -218,10 +218,3 @@ class BusyTimelines:
     def from_rows(self, calendar_ids: Sequence[str]) -> dict[str, CalendarBusy]:
         """The timelines as a rebuild would make them now (for consistency checks)."""
         return rows_of(self.session, list(calendar_ids))
-
-    def rebuild_all(self) -> int:
-        """Rebuild every calendar's timeline (``calgate`` maintenance); returns how many."""
-        ids = list(self.session.scalars(select(tables.calendars.c.id)))
-        rebuild(self.session, ids)
-        return len(ids)
-
