@@ -20,13 +20,15 @@ lone surrogates (``"\\ud800"``, or encoded) and invalid JSON are read, or refuse
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
-_LONG_NUMBER = re.compile(rb"\d{19}")  # 2**63 has 19 digits: anything shorter is exact in orjson
+# 2**63 has 19 digits: a shorter integer is exact in orjson. Digits become "0", all else " ",
+# then a run of 19 is one bytes.find (a regex takes ten times as long on a large body).
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_NUMBER = b"0" * 19
 
 
 def dumps(content: Any) -> bytes:
@@ -38,7 +40,7 @@ def dumps(content: Any) -> bytes:
 
 def loads(body: bytes) -> Any:
     """``json.loads(body)``, faster. Raises ``ValueError`` for what is no JSON."""
-    if _LONG_NUMBER.search(body) is None:
+    if body.translate(_DIGITS).find(_LONG_NUMBER) < 0:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:

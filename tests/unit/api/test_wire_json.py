@@ -81,6 +81,8 @@ def test_loads_of_any_bytes_is_json_loads(body: bytes) -> None:
     "body",
     [
         b'{"n": 123456789012345678901234567890}',  # orjson would read a float
+        b'{"n": 999999999999999999, "m": -999999999999999999}',  # 18 digits: orjson reads them
+        b'{"n": 9223372036854775807, "s": "1234567890123456789"}',  # 19 digits: json reads them
         b'{"n": -9223372036854775809}',
         b'{"n": 18446744073709551616}',
         b'{"n": 1' + b"0" * 400 + b"}",
