@@ -50,7 +50,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from calgate.domain import applications, authorization, busy_time, managed_availability, model, scopes, source_states, times
+from calgate.domain import applications, authorization, busy_time, model, scopes, source_states, times
 from calgate.domain.authorization import Caller
 from calgate.domain.availability import engine, intervals, rules
 from calgate.domain.availability.intervals import Span
@@ -218,7 +218,7 @@ def _member(
     rule_list: list[model.AvailabilityRule] = []
     allowed: list[Interval] | None = None
     if request.managed:
-        rule_list, periods = managed_availability.for_member(uow, account.id, window, request.availability_rule_ids)
+        rule_list, periods = directory.managed(account.id, window, request.availability_rule_ids)
         missing = sorted(set(request.availability_rule_ids or ()) - {r.availability_rule_id for r in rule_list})
         if missing:
             raise _problem("unknown_availability_rule", f"{request.sub} has no availability rule {', '.join(map(repr, missing))}")

@@ -2,7 +2,8 @@
 """Managed availability: what an application records about when an account is available
 (docs.cronofy.com /developers/api/scheduling/availability-rules/* and …/available-periods/*;
 wire notes §4.6). The Availability query (``POST /v1/availability`` with
-``managed_availability: true``) reads it back through ``for_member``:
+``managed_availability: true``) reads it back through ``for_member`` (one account), or
+``chosen`` over what ``participants.Directory`` read for all of a query's members at once:
 
     for_member(uow, account_id, window: Interval, rule_ids: Sequence[str] | None)
         -> tuple[list[model.AvailabilityRule], list[model.AvailablePeriod]]
@@ -311,8 +312,17 @@ def for_member(
 ) -> tuple[list[model.AvailabilityRule], list[model.AvailablePeriod]]:
     """An account's managed availability for the Availability query (see the module docstring)."""
     rules = uow.availability_rules.of_account(account_id)
+    candidates = uow.available_periods.in_window(account_id, ends_from=window.start, starts_before=window.end)
+    return chosen(rules, candidates, window, rule_ids)
+
+
+def chosen(
+    rules: Sequence[model.AvailabilityRule], periods: Sequence[model.AvailablePeriod], window: Interval, rule_ids: Sequence[str] | None
+) -> tuple[list[model.AvailabilityRule], list[model.AvailablePeriod]]:
+    """``for_member`` over an account's rules (by rule id) and its periods near the window (by
+    start), already read: the rules named (all when ``rule_ids`` is None), the periods in it."""
+    picked = list(rules)
     if rule_ids is not None:
         by_id = {r.availability_rule_id: r for r in rules}
-        rules = [by_id[i] for i in dict.fromkeys(rule_ids) if i in by_id]
-    candidates = uow.available_periods.in_window(account_id, ends_from=window.start, starts_before=window.end)
-    return rules, [p for p in candidates if p.end_at > window.start]
+        picked = [by_id[i] for i in dict.fromkeys(rule_ids) if i in by_id]
+    return picked, [p for p in periods if p.end_at > window.start]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from calgate.domain import accounts, model
+from calgate.domain import accounts, managed_availability, model
 from calgate.domain.accounts import ProfileView
+from calgate.domain.availability.types import Interval
 from calgate.domain.busy_timeline import CalendarBusy
 from calgate.domain.ports import UnitOfWork
 
@@ -35,6 +36,7 @@ class Directory:
             calendars[calendar.account_id].append(calendar)
         self._views = {i: accounts.views(profiles[i], calendars[i]) for i in ids}
         self._timelines: dict[str, CalendarBusy] = {}
+        self._managed: tuple[Interval, dict[str, list[model.AvailabilityRule]], dict[str, list[model.AvailablePeriod]]] | None = None
 
     def account(self, sub: str) -> model.Account | None:
         return self._accounts.get(sub)
@@ -45,6 +47,21 @@ class Directory:
     def views(self, account_id: str) -> list[ProfileView]:
         """The account's live profiles with their live calendars (``accounts.profiles``)."""
         return self._views.get(account_id, [])
+
+    def managed(self, account_id: str, window: Interval, rule_ids: Sequence[str] | None) -> tuple[list[model.AvailabilityRule], list[model.AvailablePeriod]]:
+        """``managed_availability.for_member`` of the account: the first call reads the rules
+        and the periods near ``window`` of every account in the directory at once."""
+        if self._managed is None or self._managed[0] != window:
+            ids = sorted(self._accounts)
+            rules: dict[str, list[model.AvailabilityRule]] = {i: [] for i in ids}
+            for rule in self._uow.availability_rules.of_accounts(ids):
+                rules[rule.account_id].append(rule)
+            periods: dict[str, list[model.AvailablePeriod]] = {i: [] for i in ids}
+            for period in self._uow.available_periods.near_window(ids, window.start, window.end):
+                periods[period.account_id].append(period)
+            self._managed = (window, rules, periods)
+        _, rules, periods = self._managed
+        return managed_availability.chosen(rules.get(account_id, []), periods.get(account_id, []), window, rule_ids)
 
     def timelines(self, calendar_ids: Sequence[str], *, refs: bool = False, details: bool = False) -> dict[str, CalendarBusy]:
         """The busy timelines of ``calendar_ids``, read as ``BusyTimelines.of_calendars``

@@ -261,6 +261,11 @@ class AvailabilityRules(Repository[model.AvailabilityRule]):
     def of_account(self, account_id: str) -> list[model.AvailabilityRule]:
         return self._where(model.AvailabilityRule.account_id == account_id, order_by=model.AvailabilityRule.availability_rule_id)
 
+    def of_accounts(self, account_ids: list[str]) -> list[model.AvailabilityRule]:
+        if not account_ids:
+            return []
+        return self._where(model.AvailabilityRule.account_id.in_(account_ids), order_by=model.AvailabilityRule.availability_rule_id)
+
     def remove(self, rule: model.AvailabilityRule) -> None:
         self.session.delete(rule)
         flush(self.session)
@@ -284,6 +289,14 @@ class AvailablePeriods(Repository[model.AvailablePeriod]):
         if starts_before is not None:
             criteria.append(model.AvailablePeriod.start_at < starts_before)
         return self._where(*criteria, order_by=model.AvailablePeriod.start_at)
+
+    def near_window(self, account_ids: list[str], ends_from: dt.datetime, starts_before: dt.datetime) -> list[model.AvailablePeriod]:
+        if not account_ids:
+            return []
+        return self._where(
+            model.AvailablePeriod.account_id.in_(account_ids), model.AvailablePeriod.end_at >= ends_from,
+            model.AvailablePeriod.start_at < starts_before, order_by=model.AvailablePeriod.start_at,
+        )
 
     def remove(self, period: model.AvailablePeriod) -> None:
         self.session.delete(period)
