@@ -20,7 +20,27 @@ What counts as free (Cronofy: docs.cronofy.com/developers/api/scheduling/availab
 Groups
     ``required`` None ("all"): every member must be free for the whole meeting. ``required`` N:
     at least N members must each be free for the *whole* meeting (not N at every instant with
-    people taking turns). Every group must hold at once.
+    people taking turns). Every group must hold at once. A meeting ``[s, s + duration)`` for
+    which they do is a *valid meeting*; the members who can take it are its *participants*.
+
+Periods (``response_format`` ``periods``; Cronofy: "contiguous available periods that are a
+minimum length of the required_duration")
+    With "all" groups only, the participants never change: a period is a maximal span in which
+    every valid meeting fits, i.e. the union of the valid meetings, split only by gaps.
+    With "N of n" groups, different people may be able to meet over overlapping spans, and one
+    participant list cannot describe a span in which they change. Each period is therefore the
+    *closure* of a valid meeting ``M``: its participants, and the longest span around ``M`` in
+    which every one of them stays free. So every answered period
+    - is at least ``duration`` long (it holds ``M``) and lies in the query periods;
+    - names only members free throughout it, enough for every group: any meeting inside it
+      can be booked with exactly the people it names;
+    - is maximal: the span cannot grow without losing one of them.
+    And every valid meeting lies in an answered period naming exactly its participants (the
+    closure of that meeting), so no bookable time, and no bookable person, is left out.
+    Closures of different valid meetings may overlap (room_b 09:00–11:00 and room_c
+    10:00–17:00 for two hours, with ``required: 1``); each distinct period is answered once,
+    ordered by start, then end (two closures with the same span have the same participants).
+    A period is never split into pieces shorter than the meeting (issue 19).
 
 Algorithm (n members, m busy intervals in all, r results)
     1. Query periods (or, for ``query_slots``, the windows ``[s, s + duration)``) are merged
@@ -37,24 +57,31 @@ Algorithm (n members, m busy intervals in all, r results)
        start sets go through one k-of-n sweep over their sorted boundaries. The valid starts
        are the intersection over groups.
     4. Answers from the valid starts:
-       - ``periods`` (default): the union of every valid meeting ``[s, s + duration)``, i.e.
-         the maximal periods at least ``duration`` long. Each is then split wherever the set
-         of free members of an "N of n" group changes, so every period has one participant
-         list: the members free for all of it (a piece may then be shorter than ``duration``;
-         adjacent pieces rejoin into the period). Periods are not aligned to start_interval.
+       - ``periods`` (default), "all" groups only: the union of every valid meeting
+         ``[s, s + duration)`` (the fast path: no participant ever changes). With "N of n"
+         groups: the valid starts are walked run by run, a run being where the same members
+         can take the meeting (its ends are boundaries of the members' start sets); each run
+         gives one closure, the window span cut to the free span ``[a, b)`` of each member
+         listed (read back from their start span ``[a, b - duration]``), deduplicated and
+         sorted by (start, end) within each window span. Periods are not aligned to
+         start_interval.
        - ``slots``: starts on the ``start_interval`` grid (see ``slots.py``; default: the
          duration), taken greedily earliest first so that slots never overlap.
        - ``overlapping_slots``: every valid start on the grid.
        - ``query_slots``: exactly the asked starts that are valid (any ``response_format``).
        A slot's participants are the members free for the whole slot. Members of "all"
        groups are always listed; a sub is listed once, in the order of first appearance.
-    5. ``max_results`` keeps the earliest results; the generators stop there.
+    5. ``max_results`` keeps the earliest results; the generators stop there (the closures of
+       "N of n" periods are sorted one window span at a time, so the walk stops at the end of
+       the span that reaches the limit).
     Cost: building each member's ``Timeline`` is one sort (O(m) when the busy time comes
     sorted); a query then costs O(w log m) bisections plus the busy intervals that fall inside
     the w window spans it walks (after the first few members of an "all" group, few of them),
     O(m log m) for a k-of-n sweep, and O(r · n log m) to list the participants of "N of n"
-    groups (a bisecting cursor per member). No per-minute loop anywhere: results are computed
-    from interval boundaries, and slots are stepped on the grid only inside valid spans.
+    groups (a bisecting cursor per member); periods with "N of n" groups walk one run per
+    boundary of the members' start sets (at most one closure each, O(r log r) to sort them).
+    No per-minute loop anywhere: results are computed from interval boundaries, and slots are
+    stepped on the grid only inside valid spans.
 """
 
 from __future__ import annotations
@@ -121,28 +148,25 @@ def available(query: Query) -> list[Available]:
     valid = _start_set(window, duration)
     if not valid:
         return []
-    tracked: list[tuple[str, list[Span]]] = []  # members listed only when free
-    by_slot = asked is not None or query.response_format != "periods"
+    tracked: list[tuple[str, list[Span]]] = []  # members listed only when they can take the meeting
     for members, need in constrained:
         start_sets = []
         for member in members:
-            spans = free(member, window)
-            starts = _start_set(spans, duration)
+            starts = _start_set(free(member, window), duration)
             start_sets.append(starts)
-            tracked.append((member.sub, starts if by_slot else spans))
+            tracked.append((member.sub, starts))
         valid = intersect(valid, at_least(start_sets, need))
         if not valid:
             return []
     for member in loose:
-        spans = free(member, window)
-        tracked.append((member.sub, _start_set(spans, duration) if by_slot else spans))
+        tracked.append((member.sub, _start_set(free(member, window), duration)))
 
-    roster = _Roster([m.sub for g in query.groups for m in g.members], {m.sub for m in everyone}, tracked)
+    roster = _Roster([m.sub for g in query.groups for m in g.members], {m.sub for m in everyone}, tracked, duration)
     results: Iterator[Available]
     if asked is not None:
         results = _asked(asked, valid, duration, roster)
     elif query.response_format == "periods":
-        results = _periods(valid, duration, roster)
+        results = _periods(valid, duration, roster, window)
     else:
         step = query.start_interval or duration
         starts = slot_starts(valid, duration, step, overlapping=query.response_format == "overlapping_slots")
@@ -154,21 +178,29 @@ def _start_set(spans: Sequence[Span], duration: dt.timedelta) -> list[Span]:
     return [(a, b - duration + _TICK) for a, b in spans if b - a >= duration]
 
 
-def _periods(valid: list[Span], duration: dt.timedelta, roster: _Roster) -> Iterator[Available]:
-    runs = coalesce((s, e - _TICK + duration) for s, e in valid)
-    if not roster.tracked:
-        for start, end in runs:
+def _periods(valid: list[Span], duration: dt.timedelta, roster: _Roster, window: list[Span]) -> Iterator[Available]:
+    if not roster.tracked:  # everyone listed is in an "all" group: the union of the valid meetings
+        for start, end in coalesce((s, e - _TICK + duration) for s, e in valid):
             yield Available(start, end, roster.constant)
         return
-    for start, end in runs:
-        who = roster.at(start)
-        piece = t = start
-        while (t := roster.next_change(t)) is not None and t < end:
-            now = roster.at(t)
-            if now != who:
-                yield Available(piece, t, who)
-                piece, who = t, now
-        yield Available(piece, end, who)
+    # One closure per run of valid starts over which the same members can take the meeting,
+    # each answered once (two runs may close on the same period). A closure lies in the window
+    # span holding its start, and window spans are disjoint: sorting span by span is sorting
+    # them all, and max_results stops the walk at the first span that reaches it.
+    closures: dict[tuple[dt.datetime, dt.datetime], tuple[str, ...]] = {}
+    w = 0
+    for first, stop in valid:
+        if window[w][1] <= first:  # these starts are in a later window span: answer this one's
+            yield from (Available(start, end, who) for (start, end), who in sorted(closures.items()))
+            closures.clear()
+            while window[w][1] <= first:
+                w += 1
+        t: dt.datetime | None = first
+        while t is not None and t < stop:
+            start, end, who = roster.closure(t, *window[w])
+            closures.setdefault((start, end), who)
+            t = roster.next_change(t)
+    yield from (Available(start, end, who) for (start, end), who in sorted(closures.items()))
 
 
 def _asked(asked: list[dt.datetime], valid: list[Span], duration: dt.timedelta, roster: _Roster) -> Iterator[Available]:
@@ -179,12 +211,13 @@ def _asked(asked: list[dt.datetime], valid: list[Span], duration: dt.timedelta, 
 
 
 class _Roster:
-    """Who to list at an instant, asked at non-decreasing instants. Members of "all" groups are
-    always listed; a tracked member is listed while the instant lies in their span list (free
-    set for periods, start set for slots). Each tracked member keeps a cursor into their list,
-    moved by bisection, so an answer costs O(tracked members) and no event list is sorted."""
+    """Who can take the meeting starting at an instant, asked at non-decreasing instants.
+    Members of "all" groups are always listed; a tracked member is listed while the instant
+    lies in their start set. Each tracked member keeps a cursor into their start set, moved by
+    bisection, so an answer costs O(tracked members) and no event list is sorted."""
 
-    def __init__(self, order: list[str], always: set[str], tracked: list[tuple[str, list[Span]]]) -> None:
+    def __init__(self, order: list[str], always: set[str], tracked: list[tuple[str, list[Span]]], duration: dt.timedelta) -> None:
+        self.reach = duration - _TICK  # start span [a, b - duration + 1µs) + reach: the free span's end b
         self.subs = list(dict.fromkeys(order))
         position = {sub: i for i, sub in enumerate(self.subs)}
         self.always = [sub in always for sub in self.subs]
@@ -204,6 +237,24 @@ class _Roster:
             if starts[p] <= t:
                 listed[i] = True
         return tuple(compress(self.subs, listed))
+
+    def closure(self, t: dt.datetime, lo: dt.datetime, hi: dt.datetime) -> tuple[dt.datetime, dt.datetime, tuple[str, ...]]:
+        """Who can take the meeting starting at ``t`` (a valid start inside the window span
+        ``[lo, hi)``), and the longest span around it in which every one of them stays free:
+        the window span cut to each listed tracked member's free span (from their start span
+        ``[a, b - duration + 1µs)`` back to ``[a, b)``)."""
+        listed = self.always.copy()
+        cursors = self.cursors
+        reach = self.reach
+        for k, i, starts, ends in self.tracked:
+            p = cursors[k] = bisect_right(ends, t, cursors[k])
+            if starts[p] <= t:
+                listed[i] = True
+                if starts[p] > lo:
+                    lo = starts[p]
+                if ends[p] + reach < hi:
+                    hi = ends[p] + reach
+        return lo, hi, tuple(compress(self.subs, listed))
 
     def next_change(self, t: dt.datetime) -> dt.datetime | None:
         """The first boundary of a tracked span after ``t`` (the last instant asked)."""

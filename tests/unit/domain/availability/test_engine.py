@@ -46,7 +46,7 @@ def test_a_gap_shorter_than_the_duration_is_not_a_period():
     assert answer(available(query(Group((alice,))))) == []
 
 
-def test_required_one_of_three_lists_whoever_is_free_and_splits_where_that_changes():
+def test_required_one_of_three_lists_whoever_is_free_for_the_whole_period():
     rooms = (
         Member("room_a", busy=(span("09:00", "13:00"),)),
         Member("room_b", busy=(span("11:00", "17:00"),)),
@@ -56,14 +56,48 @@ def test_required_one_of_three_lists_whoever_is_free_and_splits_where_that_chang
         ("09:00", "11:00", ("room_b",)),
         ("13:00", "17:00", ("room_a",)),
     ]
-    # Two hours: room_b from 09:00; room_a from 13:00; between them, whoever else is free joins.
+    # Two hours: room_b can take 09:00–11:00, room_c 10:00–17:00, and from 13:00 room_a too.
+    # Each period is as long as its people stay free, so periods overlap; none is shorter than
+    # the meeting (no 10:00–11:00 piece for room_b and room_c together: two hours do not fit).
     rooms = rooms[:2] + (Member("room_c", busy=(span("09:00", "10:00"),)),)
     assert answer(available(query(Group(rooms, required=1), minutes=120))) == [
-        ("09:00", "10:00", ("room_b",)),
-        ("10:00", "11:00", ("room_b", "room_c")),
-        ("11:00", "13:00", ("room_c",)),
+        ("09:00", "11:00", ("room_b",)),
+        ("10:00", "17:00", ("room_c",)),
         ("13:00", "17:00", ("room_a", "room_c")),
     ]
+
+
+def test_a_period_is_never_shorter_than_the_meeting():
+    # Issue 19: two of four members have a sliver more than the others; the old engine split
+    # the period where they dropped out and answered a 1-minute piece.
+    members = (
+        Member("ann", available=(span("09:00", "09:30"),)),
+        Member("ben", available=(span("09:00", "09:31"),)),
+        Member("cat"),
+        Member("dan"),
+    )
+    assert answer(available(query(Group(members, required=1), minutes=30, period=("09:00", "12:00")))) == [
+        ("09:00", "09:30", ("ann", "ben", "cat", "dan")),
+        ("09:00", "09:31", ("ben", "cat", "dan")),
+        ("09:00", "12:00", ("cat", "dan")),
+    ]
+    # Two of four, for 90 minutes: cat and dan all morning, ann and ben join for what they can.
+    members = (
+        Member("ann", available=(span("09:00", "11:00"),)),
+        Member("ben", busy=(span("10:00", "10:40"),)),
+        Member("cat", busy=(span("11:30", "12:00"),)),
+        Member("dan", busy=(span("09:00", "09:10"),)),
+    )
+    # ben never has 90 minutes; the others' periods overlap, each naming who stays free for
+    # all of it (ann and cat from 09:00, dan once his 09:10 ends, cat and dan until 11:30).
+    assert answer(available(query(Group(members, required=2), minutes=90, period=("09:00", "12:00")))) == [
+        ("09:00", "11:00", ("ann", "cat")),
+        ("09:10", "11:00", ("ann", "cat", "dan")),
+        ("09:10", "11:30", ("cat", "dan")),
+    ]
+    slots = available(query(Group(members, required=2), minutes=90, period=("09:00", "12:00"), response_format="slots",
+                            start_interval=30 * MIN))
+    assert answer(slots) == [("09:00", "10:30", ("ann", "cat"))]
 
 
 def test_taking_turns_is_not_being_free_for_the_whole_meeting():
@@ -71,7 +105,7 @@ def test_taking_turns_is_not_being_free_for_the_whole_meeting():
     alice = Member("alice", available=(span("09:00", "10:00"),))
     bob = Member("bob", available=(span("10:00", "11:00"),))
     assert available(query(Group((alice, bob), required=1), minutes=90)) == []
-    # With 60 minutes each can take one; the period is split where the free member changes.
+    # With 60 minutes each can take one: a period each, with who can take it.
     assert answer(available(query(Group((alice, bob), required=1)))) == [
         ("09:00", "10:00", ("alice",)),
         ("10:00", "11:00", ("bob",)),
