@@ -200,7 +200,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _database(store: str, directory: Path, pg_url: str) -> Iterator[str]:
+def database(store: str, directory: Path, pg_url: str) -> Iterator[str]:
     if store == "sqlite":
         yield f"sqlite:///{directory / 'calgate.db'}"
         return
@@ -257,12 +257,14 @@ def _wire(t: dt.datetime) -> str:
 
 
 @contextlib.contextmanager
-def serve(database_url: str, directory: Path) -> Iterator[str]:
+def serve(database_url: str, directory: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """``calgate serve`` (one process) on a free loopback port; ``settings``: more environment
+    variables (``CALGATE_PAGE_SIZE``…)."""
     port = _free_port()
     env = {
         **os.environ, "CALGATE_DATABASE_URL": database_url, "CALGATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "CALGATE_SECRET_KEY": "bench-" + secrets.token_hex(8), "CALGATE_MAIL_DIR": str(directory / "mail"),
-        "CALGATE_RUN_JOBS_IN_PROCESS": "false",
+        "CALGATE_RUN_JOBS_IN_PROCESS": "false", **(settings or {}),
     }
     command = [str(Path(sys.executable).parent / "calgate"), "serve", "--no-migrate", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -298,10 +300,10 @@ def http_answer(client, calgate: Calgate, subs: Sequence[str], span: Span) -> li
     """(2) POST /v1/availability, with the application's API key."""
     response = client.post(f"{calgate.url}/v1/availability", json=http_body(subs, span), headers={"Authorization": f"Bearer {calgate.api_key}"})
     response.raise_for_status()
-    return [(_parse(p["start"]), _parse(p["end"])) for p in response.json()["available_periods"]]
+    return [(parse_time(p["start"]), parse_time(p["end"])) for p in response.json()["available_periods"]]
 
 
-def _parse(text: str) -> dt.datetime:
+def parse_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
@@ -342,14 +344,23 @@ def machine() -> dict[str, str]:
     }
 
 
+def machine_facts(pg_version: str | None, load: tuple[str, str]) -> list[str]:
+    """The report's "Machine:" list: ``machine()``, PostgreSQL's version (when it took part) and
+    the load average before and after the run."""
+    lines = [f"- {k}: {v}" for k, v in machine().items()]
+    if pg_version:
+        lines.append(f"- PostgreSQL: {pg_version}")
+    return lines + [f"- load average (1 min) before / after the run: {load[0]} / {load[1]}", ""]
+
+
 def run(sizes: Sequence[int], store: str, pg_url: str, out: Path | None, runs: int) -> str:
     import httpx
 
-    before = _load_average()
+    before = load_average()
     span = window()
     people = generate(max(sizes))
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, _database(store, Path(tmp), pg_url) as database_url:
+    with tempfile.TemporaryDirectory() as tmp, database(store, Path(tmp), pg_url) as database_url:
         directory = Path(tmp)
         api_key, subs, load_seconds = load(database_url, directory, people)
         pg = Postgres(pg_url, people, subs)
@@ -379,14 +390,13 @@ def run(sizes: Sequence[int], store: str, pg_url: str, out: Path | None, runs: i
         finally:
             version = pg.version
             pg.close()
-    report = render(rows, store, version, load_seconds, (before, _load_average()))
+    report = render(rows, store, version, load_seconds, (before, load_average()))
     if out is not None:
         write_section(out, "availability", report)
     return report
 
 
 def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], store: str, pg_version: str, load_seconds: float, load: tuple[str, str]) -> str:
-    facts = machine()
     lines = [
         "## Availability",
         "",
@@ -443,12 +453,12 @@ def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], store: str, pg_ve
         "Machine:",
         "",
     ]
-    lines += [f"- {k}: {v}" for k, v in facts.items()]
-    lines += [f"- PostgreSQL: {pg_version}", f"- load average (1 min) before / after the run: {load[0]} / {load[1]}", ""]
+    lines += machine_facts(pg_version, load)
     return "\n".join(lines)
 
 
-def _load_average() -> str:
+def load_average() -> str:
+    """The 1-minute load average, as the reports quote it before and after a run."""
     with contextlib.suppress(OSError, AttributeError):
         return f"{os.getloadavg()[0]:.2f}"
     return "unknown"

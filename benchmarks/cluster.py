@@ -54,6 +54,14 @@ def libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def pg_version(url: str) -> str:
+    """``PostgreSQL 15.x (…)``: the server's version, without its build details."""
+    import psycopg
+
+    with psycopg.connect(libpq(url)) as conn:
+        return str(conn.execute("SELECT version()").fetchone()[0]).split(" on ")[0]  # type: ignore[index]
+
+
 @contextlib.contextmanager
 def pg_schema(base_url: str) -> Iterator[str]:
     """A private schema in the PostgreSQL at ``base_url``; a calgate URL using it. Dropped after."""
