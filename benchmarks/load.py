@@ -17,43 +17,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_availability import machine  # noqa: E402
-from benchmarks.cluster import DEFAULT_PG, Cluster, SmtpRecorder, libpq, pg_schema  # noqa: E402
+from benchmarks.bench_availability import load_average, machine_facts  # noqa: E402
+from benchmarks.cluster import DEFAULT_PG, Cluster, SmtpRecorder, pg_schema, pg_version  # noqa: E402
 from benchmarks.report import write_section  # noqa: E402
-from benchmarks.workload import Load, Verdict, add_rules, drain, figures, migrate, render_figures, seed, services_for, verify  # noqa: E402
+from benchmarks.workload import (  # noqa: E402
+    ROUTES, Load, RouteFigures, Verdict, add_rules, drain, figures, migrate, render_figures, seed, services_for, verify,
+)
 
 
-def _load_average() -> str:
-    with contextlib.suppress(OSError, AttributeError):
-        return f"{os.getloadavg()[0]:.2f}"
-    return "unknown"
+@dataclass
+class Outcome:
+    """One load run on a fresh schema: the figures per route and the checks after it."""
+
+    rows: list[RouteFigures]
+    verdict: Verdict
+    drained: float  # seconds the queue took to drain after the load
+    errors_logged: int
+
+    @property
+    def clean(self) -> bool:
+        return self.verdict.ok and all(r.ok == r.requests for r in self.rows) and self.errors_logged == 0
 
 
-def _pg_version(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(libpq(url)) as conn:
-        return str(conn.execute("SELECT version()").fetchone()[0]).split(" on ")[0]  # type: ignore[index]
-
-
-def run(seconds: float, clients: int, people: int, busy: int, warmup: float, pg_url: str) -> tuple[str, bool]:
-    before = _load_average()
+def load_once(seconds: float, clients: int, people: int, busy: int, warmup: float, pg_url: str, api_processes: int = 2) -> Outcome:
+    """``calgate serve --workers api_processes`` and two workers on a private schema, seeded,
+    warmed up, under the mix for ``seconds``; then drained and checked."""
     directory = Path(tempfile.mkdtemp(prefix="calgate-load-"))
     smtp = SmtpRecorder().start()
     try:
         with pg_schema(pg_url) as url:
-            cluster = Cluster(url, directory, smtp_url=smtp.url, api_processes=2, workers=2)
+            cluster = Cluster(url, directory, smtp_url=smtp.url, api_processes=api_processes, workers=2)
             migrate(url, directory, cluster.secret_key)
             began = time.monotonic()
             seeded = seed(url, directory, cluster.secret_key, people=people, busy_per_person=busy)
@@ -65,7 +69,7 @@ def run(seconds: float, clients: int, people: int, busy: int, warmup: float, pg_
                 if warmup:
                     asyncio.run(Load(cluster.url, seeded, clients=clients, prefix="warmup", rng_seed=3).run(warmup))
                     drain(services, timeout=120)
-                print(f"seeded {people} people in {seeding:.1f}s; load for {seconds:.0f}s with {clients} clients", flush=True)
+                print(f"{api_processes} API processes: seeded {people} people in {seeding:.1f}s; load for {seconds:.0f}s with {clients} clients", flush=True)
                 result = asyncio.run(Load(cluster.url, seeded, clients=clients).run(seconds))
                 rows = figures(result)
                 for row in rows:
@@ -77,12 +81,25 @@ def run(seconds: float, clients: int, people: int, busy: int, warmup: float, pg_
             finally:
                 services.db.dispose()
                 cluster.stop()
-            version = _pg_version(pg_url)
     finally:
         smtp.stop()
-    report = render(rows, verdict, seconds, clients, people, busy, warmup, drained, errors_logged, version, (before, _load_average()))
-    clean = verdict.ok and all(r.ok == r.requests for r in rows) and errors_logged == 0
-    return report, clean
+    return Outcome(rows, verdict, drained, errors_logged)
+
+
+def run(seconds: float, clients: int, people: int, busy: int, warmup: float, pg_url: str) -> tuple[str, bool]:
+    before = load_average()
+    outcome = load_once(seconds, clients, people, busy, warmup, pg_url)
+    report = render(outcome.rows, outcome.verdict, seconds, clients, people, busy, warmup, outcome.drained, outcome.errors_logged,
+                    pg_version(pg_url), (before, load_average()))
+    return report, outcome.clean
+
+
+def scale(processes: Sequence[int], seconds: float, clients: int, people: int, busy: int, warmup: float, pg_url: str) -> tuple[str, bool]:
+    """The same mix with each number of API processes in turn (a fresh schema each)."""
+    before = load_average()
+    outcomes = {n: load_once(seconds, clients, people, busy, warmup, pg_url, api_processes=n) for n in processes}
+    report = render_scaling(outcomes, seconds, clients, people, busy, warmup, pg_version(pg_url), (before, load_average()))
+    return report, all(o.clean for o in outcomes.values())
 
 
 def render(rows, verdict: Verdict, seconds: float, clients: int, people: int, busy: int, warmup: float, drained: float,  # type: ignore[no-untyped-def]
@@ -131,8 +148,45 @@ def render(rows, verdict: Verdict, seconds: float, clients: int, people: int, bu
         "Machine:",
         "",
     ]
-    lines += [f"- {k}: {v}" for k, v in machine().items()]
-    lines += [f"- PostgreSQL: {pg_version}", f"- load average (1 min) before / after the run: {load[0]} / {load[1]}", ""]
+    lines += machine_facts(pg_version, load)
+    return "\n".join(lines)
+
+
+def render_scaling(outcomes: dict[int, Outcome], seconds: float, clients: int, people: int, busy: int, warmup: float,
+                   pg_version: str, load: tuple[str, str]) -> str:
+    short = {"POST /v1/availability": "availability", "GET /v1/free_busy": "free_busy", "POST /v1/calendars/{id}/events": "upsert"}
+    lines = [
+        f"## Throughput from {min(outcomes)} to {max(outcomes)} API processes",
+        "",
+        "`benchmarks/load.py --api-processes " + ",".join(map(str, outcomes)) + f" --seconds {seconds:g}` (`make load`, after the main run);",
+        "numbers from one run on the machine below.",
+        "",
+        f"The mix of the load run (\"Load\" above: {clients} closed-loop clients, {people} people with {busy} busy events each, two",
+        "`calgate worker` processes sending the invitations, SMTP on loopback), repeated with `calgate serve --workers N",
+        f"--no-jobs` for each N, every time on a fresh PostgreSQL schema: {warmup:g} s of warm-up, then {seconds:g} s measured,",
+        "then the queue drained and every acknowledged upsert and invitation checked as above. The machine has",
+        f"{os.cpu_count()} cores, shared by the API processes, the workers, PostgreSQL and the clients. Milliseconds over",
+        "the 2xx answers; \"errors\" counts every other answer and transport error.",
+        "",
+        "| API processes | req/s | " + " | ".join(f"{short[r]} p50 / p99" for r in ROUTES) + " | errors | after the run |",
+        "|---:|---:|" + "---|" * len(ROUTES) + "---:|---|",
+    ]
+    for n, o in outcomes.items():
+        total = sum(r.requests for r in o.rows)
+        rate = sum(r.per_second for r in o.rows)
+        cells = [f"{r.p50:.1f} / {r.p99:.1f}" for r in o.rows]
+        errors = total - sum(r.ok for r in o.rows)
+        v = o.verdict
+        after = (f"lost {len(v.lost)}, sent twice {len(v.sent_twice)}, missing {len(v.missing)}"
+                 + ("" if o.errors_logged == 0 else f", {o.errors_logged} error log lines"))
+        lines.append(f"| {n} | {rate:.1f} | " + " | ".join(cells) + f" | {errors} of {total:,} | {after} |")
+    (smallest, first), *rest = outcomes.items()
+    base = sum(r.per_second for r in first.rows)
+    if base and rest:
+        lines += ["", f"Throughput relative to {smallest} API process{'es' if smallest > 1 else ''}: "
+                  + ", ".join(f"{n}: {sum(r.per_second for r in o.rows) / base:.2f}×" for n, o in rest) + "."]
+    lines += ["", "Machine:", ""]
+    lines += machine_facts(pg_version, load)
     return "\n".join(lines)
 
 
@@ -144,11 +198,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--busy", type=int, default=100, help="busy events per person")
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="'-' to print only")
+    parser.add_argument("--api-processes", help="e.g. 1,2,4: instead of the load run, the same mix with each number of API "
+                        "processes in turn (--seconds each), written as the 'scaling' section")
     args = parser.parse_args(argv)
     pg_url = os.environ.get("CALGATE_TEST_DATABASE_URL", DEFAULT_PG)
-    report, clean = run(args.seconds, args.clients, args.people, args.busy, args.warmup, pg_url)
+    if args.api_processes:
+        processes = [int(n) for n in args.api_processes.split(",")]
+        report, clean = scale(processes, args.seconds, args.clients, args.people, args.busy, args.warmup, pg_url)
+        section = "scaling"
+    else:
+        report, clean = run(args.seconds, args.clients, args.people, args.busy, args.warmup, pg_url)
+        section = "load"
     if str(args.out) != "-":
-        write_section(args.out, "load", report)
+        write_section(args.out, section, report)
     print(report)
     if not clean:
         sys.exit("load run: errors, losses or duplicates (see the report)")
