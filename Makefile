@@ -52,15 +52,21 @@ docs: $(TESTDEPS)
 
 # Benchmarks (not part of `make test`): each writes its section of docs/benchmarks.md. Needs the
 # PostgreSQL of the tests (CALGATE_TEST_DATABASE_URL, default postgres@127.0.0.1:5432/test).
+# bench_free_busy measures GET /v1/free_busy against Radicale's free-busy-query (both stores);
+# profile_routes writes where each route's time goes (cProfile, in process).
 bench: $(TESTDEPS)
 	$(BIN)/python benchmarks/bench_availability.py
 	$(BIN)/python benchmarks/bench_caldav_sync.py
+	$(BIN)/python benchmarks/bench_free_busy.py
+	$(BIN)/python benchmarks/profile_routes.py
 
 # 60 s of mixed load on 2 API processes + 2 workers (PostgreSQL as for `bench`), every acknowledged
 # upsert and invitation checked after ("load" in docs/benchmarks.md); then every fault run of
-# tests/integration/faults/ ("faults"; `make test` runs only its two short ones).
+# tests/integration/faults/ ("faults"; `make test` runs only its two short ones). Between them, the
+# same mix for 20 s each on 1, 2 and 4 API processes ("scaling").
 load: $(TESTDEPS)
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/load.py --api-processes 1,2,4 --seconds 20
 	CALGATE_FAULT_RUNS=1 $(BIN)/pytest -q -p no:cacheprovider tests/integration/faults
 
 clean:
