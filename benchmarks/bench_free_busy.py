@@ -289,7 +289,15 @@ def render(rows: Sequence[Row], baseline: Baseline, busy_spans: int, loads: dict
             met = timing.p50 <= TARGET_MS and ratio >= TARGET_RATIO
             verdicts.append(f"{label}: {timing.p50:.2f} ms, {ratio:.0f}× — {'**met**' if met else '**not met**'}")
         lines.append(f"- {names[store]} (target ≤ {TARGET_MS:.0f} ms p50 and ≥ {TARGET_RATIO:.0f}× Radicale): " + "; ".join(verdicts) + ".")
+    for r in rows:
+        if r.pages > 1:
+            ratio = r.whole.p50 / r.first.p50
+            why = (": every page costs about what the first does (each reads and scans the calendar's whole busy timeline and"
+                   " keeps its share)") if ratio >= 0.7 * r.pages else ""
+            lines.append(f"- {names[r.store]}, all {r.pages} pages of {r.page_size}: {ratio:.1f}× the first page{why}.")
     lines += [
+        "- p99 includes the server's cyclic garbage collector: a collection of its oldest generation stops a request for",
+        "  as long as \"Where the time goes\" measures (its \"Garbage collector\" lines).",
         "- Loading the person and events (one transaction, as `bench_availability.load`): "
         + ", ".join(f"{names[s]} {v:.1f} s" for s, v in loads.items()) + ".",
         "",

@@ -18,7 +18,8 @@ The HTTP routes go through the real application (``calgate.app.create_app``) ove
 transport, on an event loop in this thread. FastAPI runs a sync endpoint or dependency in a
 worker thread, which cProfile (one thread) would not see; here ``anyio.to_thread.run_sync`` runs
 it inline instead, so the whole request is in the profile (one request at a time: nothing else
-changes). Each route: its wall time unprofiled (p50), then a number of requests under cProfile;
+changes). Each route: its wall time unprofiled (p50, p99) and the garbage collector's pauses
+meanwhile (``gc.callbacks``; cProfile does not see them), then a number of requests under cProfile;
 the tables are per request, cumulative time (a function and all it calls) and its share of the
 profiled request. Frames of the ASGI plumbing (asyncio, anyio, starlette, fastapi, httpx) and of
 this script are left out of the tables, as wrappers of everything; their own time is in the
@@ -32,21 +33,25 @@ import asyncio
 import contextlib
 import cProfile
 import datetime as dt
+import gc
 import os
 import pstats
 import secrets
+import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_availability import database, generate, http_body, load, load_average, machine_facts, measure, window  # noqa: E402
+from benchmarks.bench_availability import (  # noqa: E402
+    Timing, database, generate, http_body, load, load_average, machine_facts, measure, window,
+)
 from benchmarks.bench_free_busy import free_busy_params, person_token  # noqa: E402
 from benchmarks.cluster import DEFAULT_PG, pg_version  # noqa: E402
 from benchmarks.report import write_section  # noqa: E402
@@ -132,11 +137,12 @@ class Line:
 class Profile:
     route: str
     what: str
-    wall_p50: float  # ms, unprofiled
+    wall: Timing  # unprofiled
     profiled: float  # ms per request under cProfile
     requests: int
     top: list[Line]
     packages: dict[str, float]  # own ms per request
+    collections: Collections
 
 
 def label(key: tuple[str, int, str]) -> str:
@@ -208,8 +214,43 @@ def internal(stats: dict, key: tuple[str, int, str]) -> bool:  # type: ignore[ty
     return own not in ("calgate", "builtins") and bool(callers) and all(origin(c) == own for c in callers)
 
 
+@dataclass
+class Collections:
+    """The cyclic garbage collector's pauses while the unprofiled requests ran."""
+
+    requests: int = 0
+    pauses: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # generation → ms each
+
+    def line(self) -> str:
+        total = sum(sum(p) for p in self.pauses.values())
+        parts = [f"generation {g}: {len(p) / self.requests:.2f} a request, {statistics.mean(p):.2f} ms each (longest {max(p):.1f} ms)"
+                 for g, p in sorted(self.pauses.items())]
+        return (f"Garbage collector, unprofiled: {total / self.requests:.2f} ms a request on average"
+                + (f" ({'; '.join(parts)})" if parts else "") + ".")
+
+
+@contextlib.contextmanager
+def collections() -> Iterator[Collections]:
+    """Every collection's pause while inside (``gc.callbacks``)."""
+    found, started = Collections(), [0.0]
+
+    def callback(phase: str, info: dict) -> None:  # type: ignore[type-arg]
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            found.pauses[info["generation"]].append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(callback)
+    try:
+        yield found
+    finally:
+        gc.callbacks.remove(callback)
+
+
 def profile(route: str, what: str, call: Callable[[], object], runs: int, budget: float) -> Profile:
-    wall = measure(call, max(5, runs), budget).p50
+    with collections() as collected:
+        timing = measure(call, max(5, runs), budget)
+    collected.requests = timing.runs + 1  # and the warm-up
     profiler = cProfile.Profile()
     count, began = 0, time.perf_counter()
     profiler.enable()
@@ -226,8 +267,8 @@ def profile(route: str, what: str, call: Callable[[], object], runs: int, budget
     packages: dict[str, float] = defaultdict(float)
     for key, (_, _, own, _, _) in stats.items():
         packages[package(key)] += own * 1000 / count
-    print(f"{route}: {wall:.2f} ms unprofiled, {per_request:.2f} ms under cProfile ({count} requests)", flush=True)
-    return Profile(route, what, wall, per_request, count, [Line(label(k), stats[k][1] / count, ms) for k, ms in top], dict(packages))
+    print(f"{route}: {timing.p50:.2f} ms unprofiled, {per_request:.2f} ms under cProfile ({count} requests)", flush=True)
+    return Profile(route, what, timing, per_request, count, [Line(label(k), stats[k][1] / count, ms) for k, ms in top], dict(packages), collected)
 
 
 def run(store: str, pg_url: str, out: Path | None, runs: int) -> str:
@@ -243,6 +284,9 @@ def run(store: str, pg_url: str, out: Path | None, runs: int) -> str:
     with tempfile.TemporaryDirectory() as tmp, database(store, Path(tmp), pg_url) as url:
         directory = Path(tmp)
         _, subs, _ = load(url, directory, people)
+        per_person = len(people[0])
+        del people  # the process's heap as a server's would be, without the generated events
+        gc.collect()
         token = person_token(url, directory, subs[0])
         default, whole = InProcess(url, directory, 100), InProcess(url, directory, 1000)
         try:
@@ -251,7 +295,7 @@ def run(store: str, pg_url: str, out: Path | None, runs: int) -> str:
                 [calendar] = uow.calendars.of_account(subs[0])
             body = http_body(subs, span)
             profiles.append(profile(
-                "availability.answer", f"{PEOPLE} people × {len(people[0]):,} events, in process (no HTTP)",
+                "availability.answer", f"{PEOPLE} people × {per_person:,} events, in process (no HTTP)",
                 lambda: answer(default.services, application, body), max(3, runs // 10), 60,
             ))
             params = free_busy_params(span)
@@ -301,7 +345,8 @@ def render(profiles: Sequence[Profile], store: str, pg: str | None, load: tuple[
         f"**{'PostgreSQL' if store == 'postgresql' else 'SQLite'}** with the availability benchmark's data ({PEOPLE} people × 1,000 events),",
         "no server: the real application over httpx's ASGI transport in this process (sync endpoints run inline so",
         "cProfile sees them), `availability.answer` called directly. Per request, in milliseconds: the wall time",
-        "unprofiled (p50), the time under cProfile (which inflates many small calls), then the functions with the",
+        "unprofiled (p50, p99) and the garbage collector's pauses meanwhile (`gc.callbacks`: cProfile does not see them),",
+        "the time under cProfile (which inflates many small calls), then the functions with the",
         f"most cumulative time (the top {TOP}) and their share of the profiled request. Left out of the tables: frames of the",
         "ASGI plumbing and of the script; a library's inner layers (a library function shows where another package calls",
         f"into it); and wrappers (a function one of whose callees takes ≥ {PASS_THROUGH:.0%} of its time shows as that callee).",
@@ -311,14 +356,15 @@ def render(profiles: Sequence[Profile], store: str, pg: str | None, load: tuple[
             "",
             f"### `{p.route}`: {p.what}",
             "",
-            f"{p.wall_p50:.2f} ms a request unprofiled, {p.profiled:.2f} ms under cProfile ({p.requests} requests profiled).",
+            f"Unprofiled: {p.wall.p50:.2f} ms a request at p50, {p.wall.p99:.2f} ms at p99 ({p.wall.runs} requests); under cProfile:",
+            f"{p.profiled:.2f} ms a request ({p.requests} requests profiled).",
             "",
             "| function | calls / request | cumulative ms / request | share |",
             "|---|---:|---:|---:|",
         ]
         lines += [f"| `{_cell(line.function)}` | {line.calls:,.0f} | {line.cumulative:.2f} | {line.cumulative / p.profiled:.0%} |" for line in p.top]
         own = sorted(p.packages.items(), key=lambda kv: -kv[1])
-        lines += ["", "Own time by package: " + "; ".join(f"{name} {ms:.2f} ms ({ms / p.profiled:.0%})" for name, ms in own if ms >= 0.005) + "."]
+        lines += ["", p.collections.line(), "", "Own time by package: " + "; ".join(f"{name} {ms:.2f} ms ({ms / p.profiled:.0%})" for name, ms in own if ms >= 0.005) + "."]
     lines += ["", "Machine:", ""]
     lines += machine_facts(pg, load)
     return "\n".join(lines)
