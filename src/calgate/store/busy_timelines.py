@@ -35,7 +35,7 @@ from sqlalchemy import Text, cast, event, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain import model
-from calgate.domain.busy_timeline import BlockRow, CalendarBusy, TimelineRow, build, decode, encode, revise, row_of
+from calgate.domain.busy_timeline import BlockRow, CalendarBusy, TimelineRow, build, decode, encode, revise
 from calgate.store import tables
 
 _PENDING = "busy_timelines.pending"
@@ -125,31 +125,51 @@ def rebuild_pending(session: Session) -> None:
         ).all()
         stored = {row[0]: decode(*row) for row in rows}
         full.extend(c for c in chunk if c not in stored)
+        # The changed events as their rows stand now, read under the timeline's lock: the
+        # objects in memory may hold columns this transaction never wrote, which another one
+        # has committed since they were loaded (a reply landing during an upsert).
+        current = _event_rows(session, [e for c in stored for e in pending[c] or {}])
         now = model.utcnow()
         for calendar_id, busy in stored.items():
             changed = pending[calendar_id] or {}
-            current = [row_of(e) for e in changed.values() if e is not None]
-            values = {**encode(revise(busy, changed, current))._asdict(), "built_at": now}
+            values = {**encode(revise(busy, changed, current.get(calendar_id, [])))._asdict(), "built_at": now}
             session.execute(update(tables.busy_timelines).where(t.calendar_id == calendar_id).values(**values))
     if full:
         rebuild(session, full)
 
 
-def rows_of(session: Session, calendar_ids: Sequence[str]) -> dict[str, CalendarBusy]:
-    """The calendars' timelines built from their rows now (what ``rebuild`` stores)."""
+def _timeline_rows(session: Session, where: Any) -> dict[str, list[TimelineRow]]:
+    """The live events ``where`` selects, by calendar, as a timeline reads them (the columns
+    only: no ORM objects)."""
     events = tables.events.c
     stmt = select(
         events.calendar_id, events.id, events.event_id, events.application_id, events.start_at, events.end_at,
         cast(events.start, Text), cast(events.end, Text), events.transparency, events.participation_status,
         events.created_at, events.updated_at,
-    ).where(events.calendar_id.in_(calendar_ids), events.deleted.is_(False))
-    rows: dict[str, list[TimelineRow]] = {c: [] for c in calendar_ids}
+    ).where(where, events.deleted.is_(False))
+    rows: dict[str, list[TimelineRow]] = {}
     for calendar_id, uid, event_id, app_id, start_at, end_at, start, end, transp, partstat, created, updated in session.execute(stmt):
         dated = _TIMED.search(start) is None
-        rows[calendar_id].append(TimelineRow(
+        rows.setdefault(calendar_id, []).append(TimelineRow(
             uid, event_id, app_id, start_at, end_at, json.loads(start) if dated else None, json.loads(end) if dated else None,
             transp, partstat, created, updated, _tzid(start), _tzid(end),
         ))
+    return rows
+
+
+def _event_rows(session: Session, event_ids: list[str]) -> dict[str, list[TimelineRow]]:
+    """The live events of ``event_ids`` (uids) as their rows stand, by calendar."""
+    found: dict[str, list[TimelineRow]] = {}
+    for chunk in _chunks(event_ids, 500):
+        for calendar_id, rows in _timeline_rows(session, tables.events.c.id.in_(chunk)).items():
+            found.setdefault(calendar_id, []).extend(rows)
+    return found
+
+
+def rows_of(session: Session, calendar_ids: Sequence[str]) -> dict[str, CalendarBusy]:
+    """The calendars' timelines built from their rows now (what ``rebuild`` stores)."""
+    found = _timeline_rows(session, tables.events.c.calendar_id.in_(calendar_ids))
+    rows: dict[str, list[TimelineRow]] = {c: found.get(c, []) for c in calendar_ids}
     b = tables.busy_blocks.c
     blocks: dict[str, list[BlockRow]] = {c: [] for c in calendar_ids}
     for calendar_id, uid, start_at, end_at, status in session.execute(

@@ -206,16 +206,10 @@ def test_a_unit_of_work_that_fails_leaves_the_timeline_as_it_was(services):
     assert_consistent(services, [ada.calendar_id])
 
 
-# -- a stale read (known bug) ---------------------------------------------------------------
+# -- a stale read -----------------------------------------------------------------------------
 
 
 @SERVICES_ON_POSTGRESQL
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (issue 18, f6916c7): the revise path builds an ORM-changed event's entry from the "
-    "object in memory, whose columns the transaction did not write may be stale; a reply committed "
-    "between an upsert's read and its commit is lost from the timeline",
-)
 def test_a_reply_that_lands_during_an_upsert_is_not_lost_from_the_timeline(services):
     """An upsert reads the event; before it commits, the person declines it (another
     transaction, committed); the upsert then moves it. The row is declined at the new time, so
