@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
@@ -21,7 +22,10 @@ def unreachable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database could not be reached or used right now (connection
     refused or lost, server shutting down or starting, SQLite busy), as opposed to a problem
     with the statement or the data (those keep their own errors, e.g. serialization failures,
-    SQLSTATE 40001, which the caller retries)."""
+    SQLSTATE 40001, which the caller retries). A pool with no connection free within its
+    timeout is busy, not broken: also "try again shortly"."""
+    if isinstance(exc, PoolTimeout):
+        return True
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:

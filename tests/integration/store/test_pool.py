@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from calgate.domain.errors import StoreUnavailable
 from calgate.store import db
+from calgate.store.unit_of_work import Database
 from tests.support.server import DEFAULT_PG
 
 
@@ -92,3 +94,20 @@ def test_sqlite_keeps_its_own_pool(tmp_path: Any) -> None:
             assert conn.execute(text("SELECT 1")).scalar_one() == 1
     finally:
         built.dispose()
+
+
+def test_a_pool_with_no_connection_free_in_time_is_unavailable_not_an_error() -> None:
+    """Every connection busy for longer than the pool waits: a 503 with Retry-After (the
+    request may be tried again), not a 500."""
+    url = make_url(os.environ.get("CALGATE_TEST_DATABASE_URL", DEFAULT_PG)).set(drivername="postgresql+psycopg")
+    small = db.make_engine(url.render_as_string(hide_password=False), pool_size=1, max_overflow=0, pool_timeout=0.2)
+    database = Database(small)
+    try:
+        with small.connect() as held:
+            held.execute(text("SELECT 1"))
+            with pytest.raises(StoreUnavailable), database.uow() as uow:
+                uow.session.execute(text("SELECT 1"))
+        with database.uow() as uow:  # free again: served
+            assert uow.session.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        small.dispose()
