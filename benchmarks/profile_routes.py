@@ -18,7 +18,8 @@ The HTTP routes go through the real application (``calgate.app.create_app``) ove
 transport, on an event loop in this thread. FastAPI runs a sync endpoint or dependency in a
 worker thread, which cProfile (one thread) would not see; here ``anyio.to_thread.run_sync`` runs
 it inline instead, so the whole request is in the profile (one request at a time: nothing else
-changes). Each route: its wall time unprofiled (p50, p99) and the garbage collector's pauses
+changes). The garbage collector is set as ``calgate serve`` sets it (``calgate.gc_tuning``).
+Each route: its wall time unprofiled (p50, p99) and the garbage collector's pauses
 meanwhile (``gc.callbacks``; cProfile does not see them), then a number of requests under cProfile;
 the tables are per request, cumulative time (a function and all it calls) and its share of the
 profiled request. Frames of the ASGI plumbing (asyncio, anyio, starlette, fastapi, httpx) and of
@@ -274,6 +275,7 @@ def profile(route: str, what: str, call: Callable[[], object], runs: int, budget
 def run(store: str, pg_url: str, out: Path | None, runs: int) -> str:
     from sqlalchemy import select
 
+    from calgate import gc_tuning
     from calgate.api.availability import answer
     from calgate.domain import model
 
@@ -289,6 +291,7 @@ def run(store: str, pg_url: str, out: Path | None, runs: int) -> str:
         gc.collect()
         token = person_token(url, directory, subs[0])
         default, whole = InProcess(url, directory, 100), InProcess(url, directory, 1000)
+        gc_tuning.settle()  # the collector as `calgate serve` sets it once started
         try:
             with default.services.uow() as uow:
                 application = uow.session.scalars(select(model.Application)).one()

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from calgate import __version__
+from calgate import __version__, gc_tuning
 from calgate.api import (
     application_calendars,
     availability,
@@ -33,6 +33,14 @@ from calgate.api import (
 from calgate.config import Settings
 from calgate.services import Services, create_services
 from calgate.web import connect, dashboard, enterprise_connect, ics, pages, relink
+
+
+def create_served_app() -> FastAPI:
+    """The application of one of ``calgate serve --workers N``'s processes (uvicorn's factory):
+    ``create_app`` from the environment, then the collector set for a long run (``gc_tuning``)."""
+    app = create_app()
+    gc_tuning.settle()
+    return app
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

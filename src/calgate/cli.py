@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from calgate import logs
+from calgate import gc_tuning, logs
 from calgate.cli_operations import import_ics, sync_command
 from calgate.config import Settings
 from calgate.domain import applications, ids, model
@@ -73,10 +73,12 @@ def serve(host: str, port: int, workers: int, run_jobs: bool | None, run_migrati
     jobs = "jobs in process" if settings.run_jobs_in_process else "no jobs (run `calgate worker`)"
     click.echo(f"calgate on http://{host}:{port}  ({workers} worker(s), {jobs}; dashboard: {settings.public_url}/dashboard)")
     if workers == 1:
-        uvicorn.run(create_app(settings, services), host=host, port=port, log_config=log_config)
+        app = create_app(settings, services)
+        gc_tuning.settle()
+        uvicorn.run(app, host=host, port=port, log_config=log_config)
         return
     services.db.dispose()
-    uvicorn.run("calgate.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=log_config)
+    uvicorn.run("calgate.app:create_served_app", factory=True, host=host, port=port, workers=workers, log_config=log_config)
 
 
 @main.command()
@@ -98,6 +100,7 @@ def worker(poll: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    gc_tuning.settle()
     services.jobs.start(poll_seconds=poll)
     click.echo(f"calgate worker on {services.db.engine.url.render_as_string(hide_password=True)}")
     try:

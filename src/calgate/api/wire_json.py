@@ -9,6 +9,11 @@ or raises as before. One difference is left: NaN and ±Infinity, which JSON cann
 become ``null`` where ``json.dumps(allow_nan=False)`` raised (a 500); no answer of calgate holds
 a float.
 
+A datetime (which the standard library cannot write) is written by orjson, in UTC as the wire's
+Time: ``YYYY-MM-DDTHH:MM:SSZ``, whole seconds, what ``times.format_time`` gives (``reads.
+event_time`` hands the large reads' UTC times over as they are: orjson writes them ten times
+faster than Python formats them). Whichever path a body takes, a datetime reads the same.
+
 ``loads`` gives what ``json.loads`` gives for a request body. orjson reads a subset of what
 ``json.loads`` reads and, where both read, the same values, except integers beyond 64 bits
 (orjson makes them floats: such bodies, and any with 19 digits in a row, go to ``json.loads``).
@@ -19,12 +24,13 @@ lone surrogates (``"\\ud800"``, or encoded) and invalid JSON are read, or refuse
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import orjson
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 # 2**63 has 19 digits: a shorter integer is exact in orjson. Digits become "0", all else " ",
 # then a run of 19 is one bytes.find (a regex takes ten times as long on a large body).
 _DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
@@ -35,7 +41,16 @@ def dumps(content: Any) -> bytes:
     try:
         return orjson.dumps(content, option=_OPTIONS)
     except orjson.JSONEncodeError:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"), default=_datetime,
+        ).encode("utf-8")
+
+
+def _datetime(value: Any) -> str:
+    """For ``json.dumps``: a datetime (or date, time) as orjson writes it; anything else refused."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return str(orjson.loads(orjson.dumps(value, option=_OPTIONS)))
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def loads(body: bytes) -> Any:

@@ -319,10 +319,11 @@ def decode(
 
 
 class Entry(NamedTuple):
-    """One busy entry as a reader sees it (``start``/``end`` its instants for the reader)."""
+    """One busy entry as a reader sees it: ``start_us``/``end_us`` its instants for the reader
+    in microseconds since the epoch (``start``/``end`` as datetimes)."""
 
-    start: dt.datetime
-    end: dt.datetime
+    start_us: int
+    end_us: int
     calendar_id: str
     flags: int
     ref: Ref
@@ -331,12 +332,25 @@ class Entry(NamedTuple):
     apart: Apart | None = None
 
     @property
+    def start(self) -> dt.datetime:
+        return from_micros(self.start_us)
+
+    @property
+    def end(self) -> dt.datetime:
+        return from_micros(self.end_us)
+
+    @property
     def is_block(self) -> bool:
         return bool(self.flags & BLOCK)
 
     @property
     def status(self) -> str:
-        return busyness.TENTATIVE if self.flags & TENTATIVE else busyness.BUSY
+        return status_of(self.flags)
+
+
+def status_of(flags: int) -> str:
+    """busy or tentative, as an entry's ``flags`` say."""
+    return busyness.TENTATIVE if flags & TENTATIVE else busyness.BUSY
 
 
 
@@ -359,14 +373,14 @@ def scan(busy: CalendarBusy, start: dt.datetime | None, end: dt.datetime | None,
         e = ends[i]
         if e > lo or (touching and e == lo):
             ref = refs[i] if refs is not None else ()
-            out.append(Entry(from_micros(busy.starts[i]), from_micros(e), busy.calendar_id, flags[i], ref, made[i], changed[i]))
+            out.append(Entry(busy.starts[i], e, busy.calendar_id, flags[i], ref, made[i], changed[i]))
     for kept in busy.apart:
         if not kept.near(start, end):
             continue
         s, e = kept.instants(tzid)
         if (end is None or s < end) and (start is None or e > start or (touching and e == start)):
-            out.append(Entry(s, e, busy.calendar_id, kept.flags, kept.ref, kept.created, kept.updated, kept))
-    out.sort(key=lambda x: (x.start, x.end))
+            out.append(Entry(to_micros(s), to_micros(e), busy.calendar_id, kept.flags, kept.ref, kept.created, kept.updated, kept))
+    out.sort(key=lambda x: (x.start_us, x.end_us))
     return out
 
 
@@ -443,7 +457,7 @@ def items(calendars: Sequence[CalendarBusy], reader: Reader) -> list[BusyItem]:
     any event when it reads calendar events (``event_uid``); never a free_busy block's."""
     found = [[e for e in scan(busy, reader.start, reader.end, reader.tzid) if reader.counts(e)] for busy in calendars]
     out = []
-    for entry in heap_merge(*found, key=lambda x: (x.start, x.end)):
+    for entry in heap_merge(*found, key=lambda x: (x.start_us, x.end_us)):
         if not entry.ref:
             raise ValueError("busy items need the timeline's references")
         if entry.is_block:

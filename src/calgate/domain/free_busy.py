@@ -11,17 +11,20 @@ the entries' busy-ness already decided when the timeline was built.
   nor ``to`` was given, whatever their time.
 - A free_busy profile's busy block is shown when it overlaps the window (it has no event, no
   snapshot and no ``last_modified``); ``only_managed`` leaves blocks out.
-- Blocks are ordered by (start, event uid or block id) and paged by keyset (``reads.paginate``).
+- Blocks are ordered by (start, event uid or block id) and paged by keyset (``reads.page_of``).
+
+The entries are chosen and ordered in microseconds; only the page's blocks are built.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import replace
 
 from calgate.domain import busy_timeline, reads, scopes, times
 from calgate.domain.authorization import Caller
-from calgate.domain.availability.timeline import to_micros
+from calgate.domain.availability.timeline import from_micros, to_micros
 from calgate.domain.busy_timeline import Entry
 from calgate.domain.ports import UnitOfWork
 from calgate.domain.reads import Block, Cursor, Page, Query
@@ -37,47 +40,58 @@ def read_free_busy(uow: UnitOfWork, caller: Caller, request: Query | Cursor, pag
     managed = query.include_managed or query.only_managed
     unbounded = query.managed_unbounded and managed
     stored = uow.busy_timelines.of_calendars(calendar_ids, refs=True) if calendar_ids else {}
-    snapshot = to_micros(cursor.snapshot)
-    since = None if query.last_modified is None else to_micros(query.last_modified)
-    blocks = []
+    shows = _Filter(query, caller.application.id, managed, to_micros(cursor.snapshot))
+    chosen: list[tuple[int, str, Entry]] = []
     for calendar_id in calendar_ids:
         found = busy_timeline.scan(
             stored[calendar_id], None if unbounded else query.start, None if unbounded else query.end, query.tzid, touching=True,
         )
-        for entry in found:
-            shown = _block(entry, query, caller.application.id, managed, snapshot, since)
-            if shown is not None:
-                blocks.append(shown)
-    blocks.sort(key=lambda b: b.key)
-    return reads.paginate(blocks, lambda b: b.key, cursor, page_size)
+        chosen.extend((entry.start_us, entry.ref[0], entry) for entry in found if shows(entry))
+    chosen.sort(key=_order)
+    first = 0 if cursor.after is None else bisect_right(chosen, (to_micros(cursor.after[0]), cursor.after[1]), key=_order)
+    shown = [_block(entry, query.tzid, caller.application.id) for _, _, entry in chosen[first : first + page_size]]
+    return reads.page_of(shown, len(chosen) - first, lambda b: b.key, cursor, page_size)
 
 
-def _block(entry: Entry, query: Query, application_id: str, managed: bool, snapshot: int, since: int | None) -> Block | None:
-    within = entry.start < query.end and entry.end >= query.start
+def _order(chosen: tuple[int, str, Entry]) -> tuple[int, str]:
+    return chosen[0], chosen[1]
+
+
+class _Filter:
+    """Whether an entry is shown, in microseconds: the window, the snapshot, ``last_modified``
+    and managed events (the module's rules)."""
+
+    def __init__(self, query: Query, application_id: str, managed: bool, snapshot: int) -> None:
+        self.lo, self.hi = to_micros(query.start), to_micros(query.end)
+        self.since = None if query.last_modified is None else to_micros(query.last_modified)
+        self.query, self.application_id, self.managed, self.snapshot = query, application_id, managed, snapshot
+
+    def __call__(self, entry: Entry) -> bool:
+        query = self.query
+        within = entry.start_us < self.hi and entry.end_us >= self.lo
+        if entry.is_block:
+            return not query.only_managed and within and entry.end_us > self.lo
+        if entry.created > self.snapshot or (self.since is not None and entry.updated < self.since):
+            return False
+        _, event_id, owner = entry.ref[:3]
+        if event_id and owner == self.application_id:
+            return self.managed and (within or query.managed_unbounded)
+        return not query.only_managed and within
+
+
+def _block(entry: Entry, tzid: str, application_id: str) -> Block:
+    start_at, end_at = from_micros(entry.start_us), from_micros(entry.end_us)
+    status = busy_timeline.status_of(entry.flags)
     if entry.is_block:
-        if query.only_managed or not (within and entry.end > query.start):
-            return None
-        return Block(
-            calendar_id=entry.calendar_id, start=times.EventTime(entry.start, query.tzid),
-            end=times.EventTime(entry.end, query.tzid), status=entry.status, key=(entry.start, entry.ref[0]),
-        )
+        return Block(entry.calendar_id, times.EventTime(start_at, tzid), times.EventTime(end_at, tzid), status, (start_at, entry.ref[0]))
     uid, event_id, owner, start_tzid, end_tzid = entry.ref
-    if entry.created > snapshot or (since is not None and entry.updated < since):
-        return None
     own = bool(event_id) and owner == application_id
-    if own:
-        if not managed:
-            return None
-        if not (within or query.managed_unbounded):
-            return None
-    elif query.only_managed or not within:
-        return None
-    if entry.apart is not None and not isinstance(entry.apart.start, int):
-        start = times.parse_event_time(entry.apart.start, "start", None)
-        end = times.parse_event_time(entry.apart.end, "end", None)
+    apart = entry.apart
+    if apart is not None and not isinstance(apart.start, int):
+        start = times.parse_event_time(apart.start, "start", None)
+        end = times.parse_event_time(apart.end, "end", None)
     else:
-        start, end = times.EventTime(entry.start, start_tzid), times.EventTime(entry.end, end_tzid)
-    return Block(
-        calendar_id=entry.calendar_id, start=start, end=end, status=entry.status, key=(entry.start, uid),
-        event_uid=uid if own else None, event_id=event_id if own else None,
-    )
+        start, end = times.EventTime(start_at, start_tzid), times.EventTime(end_at, end_tzid)
+    if own:
+        return Block(entry.calendar_id, start, end, status, (start_at, uid), uid, event_id)
+    return Block(entry.calendar_id, start, end, status, (start_at, uid))

@@ -59,6 +59,10 @@ class Calendars(Repository[model.Calendar], Protocol):
         """Every calendar of these accounts, oldest first, in one query."""
         ...
     def of_profile(self, profile_id: str) -> list[model.Calendar]: ...
+    def live_ids(self, account_id: str) -> list[str]:
+        """The ids of the account's live calendars on its live profiles, sorted; one query
+        (``accounts.profiles``' calendars, without loading them)."""
+        ...
 
 
 class Events(Repository[model.Event], Protocol):

@@ -148,4 +148,7 @@ def parse_event_time(value: object, field: str, default_tzid: str | None) -> Eve
 
 
 def format_time(moment: dt.datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``moment`` as the wire's Time: UTC, whole seconds, ``YYYY-MM-DDTHH:MM:SSZ``."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat()[:19] + "Z"  # isoformat: the fastest; [:19] drops fractions and offset

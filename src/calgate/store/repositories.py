@@ -137,6 +137,13 @@ class Calendars(Repository[model.Calendar]):
     def of_profile(self, profile_id: str) -> list[model.Calendar]:
         return self._where(model.Calendar.profile_id == profile_id, order_by=model.Calendar.created_at)
 
+    def live_ids(self, account_id: str) -> list[str]:
+        c, p = tables.calendars.c, tables.profiles.c
+        return list(self.session.scalars(
+            select(c.id).join(tables.profiles, p.id == c.profile_id)
+            .where(c.account_id == account_id, c.deleted.is_(False), p.revoked_at.is_(None)).order_by(c.id)
+        ))
+
 
 class Events(Repository[model.Event]):
     cls = model.Event

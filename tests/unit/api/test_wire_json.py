@@ -5,6 +5,7 @@ wrote, and what ``json.loads`` read from a request body (the value, with its typ
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calgate.api import wire_json
+from calgate.domain.times import format_time
 
 
 def stdlib_bytes(content: Any) -> bytes:
@@ -44,6 +46,16 @@ def test_dumps_gives_the_bytes_of_the_standard_library(value: Any) -> None:
         assert json.loads(wire_json.dumps(value)) == json.loads(stdlib_bytes(value))  # 1e-07 is 1e-7
     else:
         assert wire_json.dumps(value) == stdlib_bytes(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(1000, 1, 2), max_value=dt.datetime(9999, 12, 30), timezones=st.timezones()), st.booleans())
+def test_a_datetime_is_written_as_the_wires_time_on_either_path(moment: dt.datetime, beyond_64_bits: bool) -> None:
+    """In UTC, whole seconds, with Z: what ``format_time`` writes (``reads.event_time`` hands UTC
+    times over as they are), through orjson or, beside an integer orjson refuses, json.dumps."""
+    utc = moment.astimezone(dt.timezone.utc)
+    body = {"start": utc, **({"big": 2**64} if beyond_64_bits else {})}
+    assert json.loads(wire_json.dumps(body))["start"] == format_time(moment)
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,9 @@ class _ByAccount:
     def of_account(self, account_id: str) -> list[object]:
         return [i for i in self.items if getattr(i, "account_id") == account_id]
 
+    def live_ids(self, account_id: str) -> list[str]:  # calendars: the fake's profile is live
+        return sorted(str(getattr(c, "id")) for c in self.of_account(account_id) if not getattr(c, "deleted"))
+
 
 @dataclass
 class _BusyBlocks:
