@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_availability import load_average, machine_facts  # noqa: E402
 from benchmarks.cluster import DEFAULT_PG, Cluster, SmtpRecorder, pg_schema, pg_version  # noqa: E402
+from benchmarks.cpu import Meter, Usage, named, tree  # noqa: E402
 from benchmarks.report import write_section  # noqa: E402
 from benchmarks.workload import (  # noqa: E402
     ROUTES, Load, RouteFigures, Verdict, add_rules, drain, figures, migrate, render_figures, seed, services_for, verify,
@@ -44,6 +45,11 @@ class Outcome:
     verdict: Verdict
     drained: float  # seconds the queue took to drain after the load
     errors_logged: int
+    cpu: Usage | None = None  # CPU per group of processes while the load ran
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.rows)
 
     @property
     def clean(self) -> bool:
@@ -70,7 +76,10 @@ def load_once(seconds: float, clients: int, people: int, busy: int, warmup: floa
                     asyncio.run(Load(cluster.url, seeded, clients=clients, prefix="warmup", rng_seed=3).run(warmup))
                     drain(services, timeout=120)
                 print(f"{api_processes} API processes: seeded {people} people in {seeding:.1f}s; load for {seconds:.0f}s with {clients} clients", flush=True)
+                meter = cpu_meter(cluster)
+                meter.start()
                 result = asyncio.run(Load(cluster.url, seeded, clients=clients).run(seconds))
+                cpu = meter.stop()
                 rows = figures(result)
                 for row in rows:
                     print(row, flush=True)
@@ -83,14 +92,52 @@ def load_once(seconds: float, clients: int, people: int, busy: int, warmup: floa
                 cluster.stop()
     finally:
         smtp.stop()
-    return Outcome(rows, verdict, drained, errors_logged)
+    return Outcome(rows, verdict, drained, errors_logged, cpu)
+
+
+CPU_GROUPS = ("API processes", "job workers", "PostgreSQL", "load clients and SMTP recorder")
+
+
+def cpu_meter(cluster: Cluster) -> Meter:
+    api = cluster.api
+    return Meter({
+        CPU_GROUPS[0]: lambda: tree(api.pid) if api is not None else [],
+        CPU_GROUPS[1]: lambda: [w.pid for w in cluster.workers],
+        CPU_GROUPS[2]: lambda: named("postgres"),
+        CPU_GROUPS[3]: lambda: [os.getpid()],
+    })
+
+
+def render_cpu(usage: Usage, requests: int, per_second: float) -> list[str]:
+    """Where the run's CPU went, per request, and the throughput it allows on this machine."""
+    per_request = usage.per_request_ms(requests)
+    cores = usage.cores()
+    total = sum(per_request.values())
+    calgate = sum(per_request[g] for g in CPU_GROUPS[:3])
+    count = os.cpu_count() or 1
+    lines = [
+        f"**Where the CPU went** while the load ran (user + system seconds from `/proc`, over the {requests:,} requests;",
+        "PostgreSQL is every `postgres` process of the machine):",
+        "",
+        "| processes | CPU ms per request | cores kept busy |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {g} | {per_request[g]:.2f} | {cores[g]:.2f} |" for g in CPU_GROUPS]
+    lines += [
+        f"| all | {total:.2f} | {sum(cores.values()):.2f} of {count} |",
+        "",
+        f"At {total:.2f} CPU ms a request, {count} cores allow at most {count * 1000 / total:,.0f} req/s with everything on this",
+        f"machine (measured: {per_second:,.1f}); calgate's own share (API, workers, PostgreSQL: {calgate:.2f} ms) would allow",
+        f"{count * 1000 / calgate:,.0f} req/s with the clients elsewhere, and 500 req/s needs it at {count * 1000 / 500:.1f} ms.",
+    ] if total and calgate else []
+    return lines
 
 
 def run(seconds: float, clients: int, people: int, busy: int, warmup: float, pg_url: str) -> tuple[str, bool]:
     before = load_average()
     outcome = load_once(seconds, clients, people, busy, warmup, pg_url)
     report = render(outcome.rows, outcome.verdict, seconds, clients, people, busy, warmup, outcome.drained, outcome.errors_logged,
-                    pg_version(pg_url), (before, load_average()))
+                    pg_version(pg_url), (before, load_average()), outcome.cpu)
     return report, outcome.clean
 
 
@@ -103,7 +150,7 @@ def scale(processes: Sequence[int], seconds: float, clients: int, people: int, b
 
 
 def render(rows, verdict: Verdict, seconds: float, clients: int, people: int, busy: int, warmup: float, drained: float,  # type: ignore[no-untyped-def]
-           errors_logged: int, pg_version: str, load: tuple[str, str]) -> str:
+           errors_logged: int, pg_version: str, load: tuple[str, str], cpu: Usage | None = None) -> str:
     total = sum(r.requests for r in rows)
     failed = total - sum(r.ok for r in rows)
     lines = [
@@ -130,6 +177,8 @@ def render(rows, verdict: Verdict, seconds: float, clients: int, people: int, bu
         "",
     ]
     lines += render_figures(rows)
+    if cpu is not None:
+        lines += ["", *render_cpu(cpu, total, sum(r.per_second for r in rows))]
     lines += [
         "",
         f"**Errors: {failed}** non-2xx answers or transport errors out of {total:,} requests; {errors_logged} error lines",
@@ -168,8 +217,8 @@ def render_scaling(outcomes: dict[int, Outcome], seconds: float, clients: int, p
         f"{os.cpu_count()} cores, shared by the API processes, the workers, PostgreSQL and the clients. Milliseconds over",
         "the 2xx answers; \"errors\" counts every other answer and transport error.",
         "",
-        "| API processes | req/s | " + " | ".join(f"{short[r]} p50 / p99" for r in ROUTES) + " | errors | after the run |",
-        "|---:|---:|" + "---|" * len(ROUTES) + "---:|---|",
+        "| API processes | req/s | " + " | ".join(f"{short[r]} p50 / p99" for r in ROUTES) + " | CPU ms per request (API / all) | errors | after the run |",
+        "|---:|---:|" + "---|" * len(ROUTES) + "---:|---:|---|",
     ]
     for n, o in outcomes.items():
         total = sum(r.requests for r in o.rows)
@@ -179,7 +228,9 @@ def render_scaling(outcomes: dict[int, Outcome], seconds: float, clients: int, p
         v = o.verdict
         after = (f"lost {len(v.lost)}, sent twice {len(v.sent_twice)}, missing {len(v.missing)}"
                  + ("" if o.errors_logged == 0 else f", {o.errors_logged} error log lines"))
-        lines.append(f"| {n} | {rate:.1f} | " + " | ".join(cells) + f" | {errors} of {total:,} | {after} |")
+        used = o.cpu.per_request_ms(total) if o.cpu is not None else {}
+        spent = f"{used[CPU_GROUPS[0]]:.2f} / {sum(used.values()):.2f}" if used else ""
+        lines.append(f"| {n} | {rate:.1f} | " + " | ".join(cells) + f" | {spent} | {errors} of {total:,} | {after} |")
     (smallest, first), *rest = outcomes.items()
     base = sum(r.per_second for r in first.rows)
     if base and rest:
