@@ -40,6 +40,11 @@ class Services:
     def uow(self) -> SqlUnitOfWork:
         return self.db.uow()
 
+    def reader(self) -> SqlUnitOfWork:
+        """A unit of work for reads alone: cheaper (no transaction on PostgreSQL, no write lock
+        on SQLite); writing in it raises."""
+        return self.db.reader()
+
     def run(self, work: Callable[[SqlUnitOfWork], T], attempts: int = 3) -> T:
         """Run ``work`` in a unit of work and commit; when it raced another request over a
         uniqueness rule (``Conflict``), run it again from the start, which sees the winner."""

@@ -66,7 +66,7 @@ router = APIRouter(prefix="/v1")
 
 def asking_application(request: Request, services: Annotated[Services, Depends(get_services)]) -> model.Application:
     token = bearer_token(request)
-    with services.uow() as uow:
+    with services.reader() as uow:
         application = availability_inputs.asking_application(uow, token, utcnow())
     services.limiter.check(application.id)
     return application
@@ -89,7 +89,7 @@ def answer(services: Services, application: model.Application, params: dict[str,
         tentative_as_busy=asked.tentative_as_busy, stale_after=dt.timedelta(seconds=services.settings.stale_after),
         excluded=asked.excluded, explain=asked.explain,
     )
-    with services.uow() as uow:
+    with services.reader() as uow:
         found = availability_inputs.available(uow, application, asked.groups, asked.query, utcnow(), reading)
     key = "available_periods" if asked.query.response_format == "periods" else "available_slots"
     body: dict[str, Any] = {key: [_shape(a) for a in found]}
@@ -123,7 +123,7 @@ def _explained(part: Explained) -> dict[str, Any]:
 def sequenced(application: AskingApplication, params: Params, services: ServicesDep) -> JSONResponse:
     steps, max_results = wire.sequenced(params)
     reading = availability_inputs.Reading(stale_after=dt.timedelta(seconds=services.settings.stale_after))
-    with services.uow() as uow:
+    with services.reader() as uow:
         found = sequenced_availability.answer(uow, application, steps, max_results, utcnow(), reading)
     return json_response(
         {"sequences": [{"sequence": [{"sequence_id": p.sequence_id, **_shape(p.slot)} for p in chain]} for chain in found]}

@@ -28,7 +28,7 @@ def bearer_token(request: Request) -> str:
 
 def get_caller(request: Request, services: Annotated[Services, Depends(get_services)]) -> authorization.Caller:
     token = bearer_token(request)
-    with services.uow() as uow:
+    with services.reader() as uow:
         caller = authorization.authenticate(uow, token, utcnow())
     services.limiter.check(caller.application.id)
     return caller

@@ -73,7 +73,7 @@ def respond(
 ) -> JSONResponse:
     """One page of a paged read, as ``{"pages": …, key: [shape(item, localized), …]}``."""
     settings = services.settings
-    with services.uow() as uow:
+    with services.reader() as uow:
         page = read(uow, caller, request, settings.page_size, utcnow())
     localized = page.cursor.query.localized_times
     return json_response({"pages": pages(settings, page), key: [shape(item, localized) for item in page.items]})

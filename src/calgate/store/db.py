@@ -25,6 +25,17 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 PING_AFTER_IDLE = 1.0  # seconds a pooled PostgreSQL connection may sit unused and still go unchecked
+READ_ONLY = "calgate_read_only"  # execution option of a reader's connection (``read_only_engine``)
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """``engine`` for units of work that only read, sharing its pool. On PostgreSQL in
+    autocommit: no BEGIN and no ROLLBACK, two round trips fewer, the same answers (under READ
+    COMMITTED each statement reads its own snapshot, in a transaction or not). On SQLite a
+    plain, deferred BEGIN instead of BEGIN IMMEDIATE: readers do not queue behind the writer."""
+    if is_sqlite(engine.url.render_as_string(hide_password=False)):
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
 
 
 def normalize_url(url: str) -> str:
@@ -61,7 +72,8 @@ def make_engine(url: str, pool_size: int | None = None, max_overflow: int | None
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock up front: no deadlocked upgrades between threads.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reader (READ_ONLY) takes none: in WAL mode it reads a snapshot beside the writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     if "poolclass" not in kwargs:

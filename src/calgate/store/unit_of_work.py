@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
 from calgate.store import auth_queries, busy_timelines, job_queue, orm, repositories
+from calgate.store.db import read_only_engine
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -37,8 +38,9 @@ def unreachable(exc: BaseException) -> bool:
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False) -> None:
         self._factory = session_factory
+        self.read_only = read_only
 
     def __enter__(self) -> "SqlUnitOfWork":
         self.session = self._factory()
@@ -75,6 +77,8 @@ class SqlUnitOfWork:
             raise StoreUnavailable("The database is not answering right now; try again shortly") from exc
 
     def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnly("a reader's unit of work cannot commit: use Services.uow() or run()")
         repositories.flush(self.session)
         self.session.commit()
 
@@ -85,13 +89,25 @@ class SqlUnitOfWork:
         repositories.flush(self.session)
 
 
+class ReadOnly(RuntimeError):
+    """A reader's unit of work was asked to write: a bug, never an answer."""
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnly("a reader's unit of work cannot write: use Services.uow() or run()")
+
+
 class Database:
-    """What the app holds: the engine and a factory of units of work."""
+    """What the app holds: the engine and the factories of units of work (``uow`` for work
+    that may write, ``reader`` for reads alone)."""
 
     def __init__(self, engine: Engine) -> None:
         orm.start_mappers()
         self.engine = engine
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        self.read_factory = sessionmaker(read_only_engine(engine), expire_on_commit=False)
+        event.listen(self.read_factory, "before_flush", _refuse_writes)
         busy_timelines.install(self.session_factory)
         self._commit_listeners: list[Callable[[], None]] = []
         event.listen(self.session_factory, "after_commit", self._after_commit)
@@ -106,6 +122,11 @@ class Database:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)
+
+    def reader(self) -> SqlUnitOfWork:
+        """A unit of work that only reads (``store.db.read_only_engine``); a write or a commit
+        in it raises ``ReadOnly``."""
+        return SqlUnitOfWork(self.read_factory, read_only=True)
 
     def dispose(self) -> None:
         self.engine.dispose()
