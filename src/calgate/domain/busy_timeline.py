@@ -366,14 +366,15 @@ def scan(busy: CalendarBusy, start: dt.datetime | None, end: dt.datetime | None,
     hi = 2**62 if end is None else to_micros(end)
     first = (bisect_left if touching else bisect_right)(busy.reach, lo)
     stop = bisect_left(busy.starts, hi, first)
-    out = []
-    ends, flags, made, changed = busy.ends, busy.flags, busy.created, busy.updated
-    refs = busy.refs
+    out: list[Entry] = []
+    add = out.append
+    make = tuple.__new__  # a third of Entry(...)'s time, for the thousands a read makes
+    starts, ends, flags, made, changed = busy.starts, busy.ends, busy.flags, busy.created, busy.updated
+    refs, calendar_id = busy.refs, busy.calendar_id
     for i in range(first, stop):
         e = ends[i]
         if e > lo or (touching and e == lo):
-            ref = refs[i] if refs is not None else ()
-            out.append(Entry(busy.starts[i], e, busy.calendar_id, flags[i], ref, made[i], changed[i]))
+            add(make(Entry, (starts[i], e, calendar_id, flags[i], refs[i] if refs is not None else (), made[i], changed[i], None)))
     for kept in busy.apart:
         if not kept.near(start, end):
             continue
