@@ -10,9 +10,9 @@ duration, a 15-minute start interval, ``periods`` format, everyone required (gro
 Four ways to the same answer, side by side in one run, each asserted equal to the others:
 
 1. the engine in process (``availability.engine.available``);
-2. ``POST /v1/availability`` over HTTP: a real ``calgate serve`` on loopback, its database
-   (PostgreSQL, or SQLite with ``--store sqlite``) loaded with the same people and events in
-   one transaction (people through the domain and repositories, events by an ORM bulk insert);
+2. ``POST /v1/availability`` over HTTP: a real ``calgate serve`` on loopback, on PostgreSQL
+   and on SQLite (``--store`` picks one), loaded with the same people and events in one
+   transaction (people through the domain and repositories, events by an ORM bulk insert);
 3. PostgreSQL alone: ``range_agg`` over a table of the same busy periods, the free time as a
    multirange difference, filtered in SQL (a private schema, dropped afterwards);
 4. a straightforward pure-Python merge (sort, merge, take the gaps).
@@ -353,50 +353,94 @@ def machine_facts(pg_version: str | None, load: tuple[str, str]) -> list[str]:
     return lines + [f"- load average (1 min) before / after the run: {load[0]} / {load[1]}", ""]
 
 
-def run(sizes: Sequence[int], store: str, pg_url: str, out: Path | None, runs: int) -> str:
+STORES = ("postgresql", "sqlite")
+HTTP_TARGET_MS = 20.0  # issue 18: POST /v1/availability, 50 × 1,000, p50 on each store
+
+
+def timeline_bytes(database_url: str, directory: Path) -> tuple[float, float, float]:
+    """Bytes the stored busy timelines take per 1,000 timed entries: index, details, refs."""
+    from sqlalchemy import func, select
+
+    from calgate.store import tables
+
+    from benchmarks.workload import services_for
+
+    services = services_for(database_url, directory, "bench-" + secrets.token_hex(8))
+    t = tables.busy_timelines.c
+    try:
+        with services.reader() as uow:
+            size, index, details, refs = uow.session.execute(
+                select(func.sum(t.size), func.sum(func.length(t.index)), func.sum(func.length(t.details)), func.sum(func.length(t.refs)))
+            ).one()
+    finally:
+        services.db.dispose()
+    per = 1000 / max(1, int(size or 0))
+    return int(index) * per, int(details) * per, int(refs) * per
+
+
+@dataclass
+class StoreRun:
+    """One store's HTTP timings per size, the seconds its load took, and its timelines' size."""
+
+    http: dict[int, Timing]
+    load_seconds: float
+    timeline_kb: tuple[float, float, float]
+
+
+def run(sizes: Sequence[int], stores: Sequence[str], pg_url: str, out: Path | None, runs: int) -> str:
     import httpx
 
     before = load_average()
     span = window()
     people = generate(max(sizes))
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp, database(store, Path(tmp), pg_url) as database_url:
-        directory = Path(tmp)
-        api_key, subs, load_seconds = load(database_url, directory, people)
-        pg = Postgres(pg_url, people, subs)
-        try:
+    rows: list[tuple[int, int, dict[str, Timing]]] = []
+    by_store: dict[str, StoreRun] = {}
+    pg = Postgres(pg_url, people, [f"p{i}" for i in range(len(people))])
+    try:
+        for size in sizes:  # the engine, PostgreSQL alone and pure Python: once
+            group, names = people[:size], [f"p{i}" for i in range(size)]
+            handed_over = [sorted(busy) for busy in group]  # as the busy timelines hand them over: sorted
+            query = engine_query(handed_over, span, names)
+            reference = python_merge(group, span)
+            assert engine_answer(query) == reference, f"{size} participants: the engine differs from the pure-Python merge"
+            assert pg.answer(names, span) == reference, f"{size} participants: PostgreSQL differs from the pure-Python merge"
+            rows.append((size, len(reference), {
+                "engine": measure(lambda: engine_answer(query), runs, 20),
+                "inputs": measure(lambda: engine_query(handed_over, span, names), runs, 20),
+                "postgresql": measure(lambda: pg.answer(names, span), runs, 20),
+                "python": measure(lambda: python_merge(group, span), runs, 20),
+            }))
+            print(f"{size:>4} participants: " + ", ".join(f"{k} p50 {v.p50:.1f} ms" for k, v in rows[-1][2].items()), flush=True)
+        version = pg.version
+    finally:
+        pg.close()
+    for store in stores:  # calgate over HTTP, on each store
+        with tempfile.TemporaryDirectory() as tmp, database(store, Path(tmp), pg_url) as database_url:
+            directory = Path(tmp)
+            api_key, subs, load_seconds = load(database_url, directory, people)
+            timings: dict[int, Timing] = {}
             with serve(database_url, directory) as url, httpx.Client(timeout=600) as client:
                 calgate = Calgate(url, api_key, subs, store)
-                for size in sizes:
-                    group, names = people[:size], subs[:size]
-                    handed_over = [sorted(busy) for busy in group]  # as busy_time.busy_spans returns them
-                    query = engine_query(handed_over, span, names)
-                    answers = {
-                        "engine": engine_answer(query), "http": http_answer(client, calgate, names, span),
-                        "postgresql": pg.answer(names, span), "python": python_merge(group, span),
-                    }
-                    reference = answers["python"]
-                    for name, answer in answers.items():
-                        assert answer == reference, f"{size} participants: {name} differs from the pure-Python merge"
+                for size, answered, _ in rows:
+                    names = subs[:size]
+                    got = http_answer(client, calgate, names, span)
+                    assert got == python_merge(people[:size], span), f"{store}, {size} participants: HTTP differs from the pure-Python merge"
                     heavy = size * PER_PARTICIPANT
-                    rows.append((size, len(reference), {
-                        "engine": measure(lambda: engine_answer(query), runs, 20),
-                        "inputs": measure(lambda: engine_query(handed_over, span, names), runs, 20),
-                        "http": measure(lambda: http_answer(client, calgate, names, span), max(5, runs // (1 + heavy // 20000)), 30),
-                        "postgresql": measure(lambda: pg.answer(names, span), runs, 20),
-                        "python": measure(lambda: python_merge(group, span), runs, 20),
-                    }))
-                    print(f"{size:>4} participants: " + ", ".join(f"{k} p50 {v.p50:.1f} ms" for k, v in rows[-1][2].items()), flush=True)
-        finally:
-            version = pg.version
-            pg.close()
-    report = render(rows, store, version, load_seconds, (before, load_average()))
+                    timings[size] = measure(lambda: http_answer(client, calgate, names, span), max(5, runs // (1 + heavy // 100000)), 30)
+                    print(f"{store}, {size:>4} participants: HTTP p50 {timings[size].p50:.1f} ms", flush=True)
+            by_store[store] = StoreRun(timings, load_seconds, tuple(b / 1024 for b in timeline_bytes(database_url, directory)))  # type: ignore[arg-type]
+    report = render(rows, by_store, version, (before, load_average()))
     if out is not None:
         write_section(out, "availability", report)
     return report
 
 
-def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], store: str, pg_version: str, load_seconds: float, load: tuple[str, str]) -> str:
+def _store_name(store: str) -> str:
+    return "PostgreSQL" if store == "postgresql" else "SQLite"
+
+
+def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], by_store: dict[str, StoreRun], pg_version: str, load: tuple[str, str]) -> str:
+    http_heads = " | ".join(f"POST /v1/availability (HTTP, {_store_name(s)})" for s in by_store)
     lines = [
         "## Availability",
         "",
@@ -405,15 +449,19 @@ def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], store: str, pg_ve
         f"Each participant has {PER_PARTICIPANT:,} busy periods (5–30 minutes, overlaps allowed) in a {DAYS}-day window;",
         f"the query asks for that whole window, a {int(DURATION / MINUTE)}-minute duration, a {int(INTERVAL / MINUTE)}-minute",
         "start interval (which the engine does not apply to periods: they are the free spans at least as long as the",
-        f"duration), `periods` format, everyone required (groups of {GROUP_SIZE}, each `\"all\"`). All four ways gave the",
+        f"duration), `periods` format, everyone required (groups of {GROUP_SIZE}, each `\"all\"`). Every way gave the",
         "same periods (the script asserts it) before being timed. Milliseconds, p50 / p99 over the number of runs in",
         "brackets (one warm-up run first; slow measurements stop early, so their p99 is the slowest run).",
         "",
-        "| participants | busy periods | answer periods | engine (in process) | engine's inputs (built once per read) | POST /v1/availability (HTTP) | PostgreSQL range_agg | pure-Python merge | PostgreSQL ÷ engine | PostgreSQL ÷ (engine + inputs) |",
-        "|---:|---:|---:|---|---|---|---|---|---:|---:|",
+        f"| participants | busy periods | answer periods | engine (in process) | engine's inputs (built once per read) | {http_heads} | PostgreSQL range_agg | pure-Python merge | PostgreSQL ÷ engine | PostgreSQL ÷ (engine + inputs) |",
+        "|---:|---:|---:|---|---|" + "---|" * len(by_store) + "---|---|---:|---:|",
     ]
+
+    def cell(t: Timing) -> str:
+        return f"{t.p50:.2f} / {t.p99:.2f} ({t.runs})"
+
     for size, answer, t in rows:
-        cells = [f"{t[k].p50:.2f} / {t[k].p99:.2f} ({t[k].runs})" for k in ("engine", "inputs", "http", "postgresql", "python")]
+        cells = [cell(t["engine"]), cell(t["inputs"]), *(cell(r.http[size]) for r in by_store.values()), cell(t["postgresql"]), cell(t["python"])]
         pg = t["postgresql"].p50
         lines.append(
             f"| {size} | {size * PER_PARTICIPANT:,} | {answer} | " + " | ".join(cells)
@@ -432,20 +480,29 @@ def render(rows: Sequence[tuple[int, int, dict[str, Timing]]], store: str, pg_ve
             + f" Counting the building of its inputs too ({built:.2f} ms), the engine takes {engine + built:.2f} ms,"
             + f" {target['postgresql'].p50 / (engine + built):.1f}× faster than PostgreSQL.",
         ]
-    per_event = [t["http"].p50 * 1000 / (size * PER_PARTICIPANT) for size, _, t in rows]
+        for store, r in by_store.items():
+            if 50 in r.http:
+                p50 = r.http[50].p50
+                verdict = "**met**" if p50 <= HTTP_TARGET_MS else "**not met**"
+                lines.append(f"HTTP `POST /v1/availability` 50 × 1,000 on {_store_name(store)}, p50 ≤ {HTTP_TARGET_MS:.0f} ms (issue 18): {verdict} ({p50:.2f} ms).")
     lines += [
         "",
         "- **engine**: `availability.engine.available` on the engine's own types: each member's busy time is a",
         "  `Timeline` (busy starts sorted, beside the running maximum of their ends), so the query bisects to the busy",
         "  time near each candidate window instead of passing over all of it.",
-        "- **engine's inputs**: building those members from busy periods already in memory and sorted by start, as",
-        "  Free/Busy hands them over (one pass and a running maximum per member); the HTTP path pays it once per read.",
-        f"- **HTTP**: `POST /v1/availability` with the API key to `calgate serve` on loopback (its own process), database",
-        f"  **{'PostgreSQL' if store == 'postgresql' else 'SQLite'}**. Per member: the account and grant, then Free/Busy's read",
-        "  (`busy_time.busy_spans`: the window's event rows as lean tuples, no ORM objects, each row's status decided),",
-        f"  then the engine, then JSON: {min(per_event):.0f}–{max(per_event):.0f} µs per busy period. Nearly all of it is the",
-        "  event read; the engine's share is the engine column. Loading the people and events (one transaction) took",
-        f"  {load_seconds:.1f} s.",
+        "- **engine's inputs**: building those members from busy periods already in memory and sorted by start (one",
+        "  pass and a running maximum per member); the HTTP path no longer pays it: it slices the stored index.",
+        "- **HTTP**: `POST /v1/availability` with the API key to `calgate serve` on loopback (its own process, one",
+        "  process), on each database. The members' accounts, grants, profiles and calendars in a few queries",
+        "  (`domain/participants.py`), then each calendar's stored **busy timeline** (`domain/busy_timeline.py`): its",
+        "  index alone (sorted starts and the running maximum of the ends, as integer microseconds) is sliced to the",
+        "  window and handed to the engine; then JSON. Loading the people and events (one transaction, the timelines",
+        "  built in it): " + ", ".join(f"{_store_name(s)} {r.load_seconds:.1f} s" for s, r in by_store.items()) + ".",
+        "- **Memory** of the busy timelines, per 1,000 events as stored ("
+        + "; ".join(f"{_store_name(s)}: index {r.timeline_kb[0]:.1f} KB, details {r.timeline_kb[1]:.1f} KB, references {r.timeline_kb[2]:.1f} KB" for s, r in by_store.items())
+        + ").",
+        "  Availability reads only the index unless it needs more (several calendars per member, excluded events,",
+        "  all-day events near the window, tentative time left out).",
         "- **PostgreSQL**: `range_agg` over a table `(sub text, during tstzrange)` with an index on `sub`, the free time",
         "  a multirange difference, filtered by length in the same SQL statement; the loopback round trip included.",
         "- **pure Python**: sort every busy period, merge, take the gaps (the script's `python_merge`).",
@@ -467,12 +524,13 @@ def load_average() -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="participant counts, comma-separated")
-    parser.add_argument("--store", choices=("postgresql", "sqlite"), default="postgresql", help="calgate's database for the HTTP runs")
+    parser.add_argument("--store", choices=(*STORES, "both"), default="both", help="calgate's database for the HTTP runs")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per measurement (fewer for slow ones)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     pg_url = os.environ.get("CALGATE_TEST_DATABASE_URL", DEFAULT_PG)
-    print(run([int(s) for s in args.sizes.split(",")], args.store, pg_url, args.out, args.runs))
+    stores = STORES if args.store == "both" else (args.store,)
+    print(run([int(s) for s in args.sizes.split(",")], stores, pg_url, args.out, args.runs))
 
 
 if __name__ == "__main__":

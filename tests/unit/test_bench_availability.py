@@ -35,3 +35,18 @@ def test_the_http_body_keeps_groups_within_calgates_limit():
     body = bench.http_body([f"acc_{i}" for i in range(120)], bench.window())
     assert [len(g["members"]) for g in body["participants"]] == [50, 50, 20]
     assert body["query_periods"] == [{"start": "2027-03-01T00:00:00Z", "end": "2027-03-15T00:00:00Z"}]
+
+
+def test_the_report_names_each_store_and_its_target():
+    timing = bench.Timing(50, 1.0, 2.0)
+    rows = [(50, 29, {k: timing for k in ("engine", "inputs", "postgresql", "python")})]
+    by_store = {
+        "postgresql": bench.StoreRun({50: bench.Timing(10, 18.0, 25.0)}, 3.0, (16.0, 24.0, 110.0)),
+        "sqlite": bench.StoreRun({50: bench.Timing(10, 22.0, 30.0)}, 2.0, (16.0, 24.0, 109.0)),
+    }
+    text = bench.render(rows, by_store, "PostgreSQL 15", ("0.1", "0.2"))
+    assert "POST /v1/availability (HTTP, PostgreSQL) | POST /v1/availability (HTTP, SQLite)" in text
+    assert "| 18.00 / 25.00 (10) | 22.00 / 30.00 (10) |" in text
+    assert "on PostgreSQL, p50 ≤ 20 ms (issue 18): **met** (18.00 ms)" in text
+    assert "on SQLite, p50 ≤ 20 ms (issue 18): **not met** (22.00 ms)" in text
+    assert "PostgreSQL: index 16.0 KB, details 24.0 KB, references 110.0 KB" in text
