@@ -413,8 +413,9 @@ class Reader:
 
 def needs_details(calendars: Sequence[CalendarBusy], reader: Reader) -> bool:
     """Whether ``timeline`` needs more than the index of ``calendars`` (read without details):
-    busy time of several calendars to merge, entries apart, events or tentative time to leave out."""
-    return _as_stored(calendars, reader) is None
+    events to leave out, or tentative time to leave out where there is some. Several calendars
+    and all-day entries are merged from the index and ``apart`` alone."""
+    return bool(reader.excluded) or (not reader.tentative and any(busy.tentative for busy in calendars))
 
 
 def _range(busy: CalendarBusy, start: int, end: int) -> tuple[int, int]:
@@ -425,31 +426,43 @@ def _range(busy: CalendarBusy, start: int, end: int) -> tuple[int, int]:
 
 
 def timeline(calendars: Sequence[CalendarBusy], reader: Reader) -> Timeline:
-    """A member's busy time over ``reader``'s window, for the engine: what ``items`` gives, as
-    a ``Timeline``. One calendar with nothing to leave out is two array slices."""
-    stored = _as_stored(calendars, reader)
-    if stored is None:
+    """A member's busy time over ``reader``'s window, for the engine: the busy time of what
+    ``items`` gives, as a ``Timeline``. From the index: one calendar is two array slices;
+    several calendars and the all-day entries near the window are merged by start, the running
+    maximum of the ends kept. Entry by entry only when ``needs_details``."""
+    if needs_details(calendars, reader):
         return Timeline((e.start, e.end) for busy in calendars for e in scan(busy, reader.start, reader.end, reader.tzid) if reader.counts(e))
-    if not stored:
-        return Timeline()
-    busy, a, b = stored
-    return Timeline.indexed(busy.starts[a:b].tolist(), busy.reach[a:b].tolist())
-
-
-def _as_stored(calendars: Sequence[CalendarBusy], reader: Reader) -> tuple[CalendarBusy, int, int] | tuple[()] | None:
-    """The one index range that is the reader's whole busy time as stored (``()``: none at
-    all), or None when the busy time must be gathered entry by entry."""
     start, end = to_micros(reader.start), to_micros(reader.end)
-    live = []
+    parts: list[tuple[list[int], list[int]]] = []
     for busy in calendars:
         a, b = _range(busy, start, end)
         if b > a:
-            live.append((busy, a, b))
-    if len(live) > 1 or reader.excluded or any(a.near(reader.start, reader.end) for busy in calendars for a in busy.apart):
-        return None
-    if not reader.tentative and any(busy.tentative for busy in calendars):
-        return None
-    return live[0] if live else ()
+            parts.append((busy.starts[a:b].tolist(), busy.reach[a:b].tolist()))
+        for kept in busy.apart:
+            if kept.near(reader.start, reader.end):
+                s, e = (to_micros(t) for t in kept.instants(reader.tzid))
+                if s < e and s < end and e > start:  # one that ends when it starts blocks nothing
+                    parts.append(([s], [e]))
+    if not parts:
+        return Timeline()
+    if len(parts) == 1:
+        return Timeline.indexed(*parts[0])
+    return _merged(parts)
+
+
+def _merged(parts: Sequence[tuple[Sequence[int], Sequence[int]]]) -> Timeline:
+    """Indexes (sorted starts, running maximum of the ends) merged into one: merged by start,
+    the running maximum of the parts' own running maxima is that of all the ends."""
+    starts: list[int] = []
+    reach: list[int] = []
+    add_start, add_reach = starts.append, reach.append
+    top = -(2**63)
+    for s, r in heap_merge(*(zip(p_starts, p_reach) for p_starts, p_reach in parts)):
+        add_start(s)
+        if r > top:
+            top = r
+        add_reach(top)
+    return Timeline.indexed(starts, reach)
 
 
 def items(calendars: Sequence[CalendarBusy], reader: Reader) -> list[BusyItem]:
