@@ -35,10 +35,11 @@ from sqlalchemy import Text, cast, event, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain import model
-from calgate.domain.busy_timeline import BlockRow, CalendarBusy, TimelineRow, build, decode, encode, revise
+from calgate.domain.busy_timeline import BlockRow, CalendarBusy, TimelineRow, build, decode, encode, revise, row_of
 from calgate.store import tables
 
 _PENDING = "busy_timelines.pending"
+_INSERTED = "busy_timelines.inserted"  # events this transaction inserted: no other can have changed them
 _TIMED = re.compile(r'"time"\s*:\s*"[^"]*T')  # a Time (as Free/Busy tells them apart), not a Date
 _TZID = re.compile(r'"tzid"\s*:\s*"([^"\\]*)"')
 
@@ -75,6 +76,7 @@ def _changed(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.new:
         if isinstance(obj, model.Event):
             _event_changed(pending, obj)
+            session.info.setdefault(_INSERTED, set()).add(obj.id)
         elif isinstance(obj, model.BusyBlock):
             pending[obj.calendar_id] = None
         elif isinstance(obj, model.Calendar):
@@ -98,12 +100,14 @@ def _before_commit(session: Session) -> None:
 
 def _forget(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_INSERTED, None)
 
 
 def install(factory: sessionmaker[Session]) -> None:
     """Keep the timelines of every session ``factory`` makes in step with their rows."""
     event.listen(factory, "before_flush", _changed)
     event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "after_commit", _forget)  # what it inserted is everyone's now
     event.listen(factory, "after_rollback", _forget)
     event.listen(factory, "after_soft_rollback", _forget)
 
@@ -113,6 +117,7 @@ def rebuild_pending(session: Session) -> None:
     through the ORM has those events' entries revised in its stored timeline (the other
     events are not read); any other is rebuilt from its rows."""
     pending: Pending | None = session.info.pop(_PENDING, None)
+    inserted: set[str] = session.info.get(_INSERTED, set())
     if not pending:
         return
     t = tables.busy_timelines.c
@@ -125,14 +130,17 @@ def rebuild_pending(session: Session) -> None:
         ).all()
         stored = {row[0]: decode(*row) for row in rows}
         full.extend(c for c in chunk if c not in stored)
-        # The changed events as their rows stand now, read under the timeline's lock: the
-        # objects in memory may hold columns this transaction never wrote, which another one
-        # has committed since they were loaded (a reply landing during an upsert).
-        current = _event_rows(session, [e for c in stored for e in pending[c] or {}])
+        # The changed events as their rows stand now. One this transaction inserted is as its
+        # object says (no other transaction sees the row yet); any other is read under the
+        # timeline's lock: its object may hold columns this transaction never wrote, which
+        # another one has committed since it was loaded (a reply landing during an upsert).
+        mine = {c: [e for e in (pending[c] or {}).values() if e is not None and e.id in inserted and not e.deleted] for c in stored}
+        current = _event_rows(session, [e for c in stored for e in pending[c] or {} if e not in inserted])
         now = model.utcnow()
         for calendar_id, busy in stored.items():
             changed = pending[calendar_id] or {}
-            values = {**encode(revise(busy, changed, current.get(calendar_id, [])))._asdict(), "built_at": now}
+            rows = current.get(calendar_id, []) + [row_of(e) for e in mine[calendar_id]]
+            values = {**encode(revise(busy, changed, rows))._asdict(), "built_at": now}
             session.execute(update(tables.busy_timelines).where(t.calendar_id == calendar_id).values(**values))
     if full:
         rebuild(session, full)
