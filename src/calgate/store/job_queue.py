@@ -27,7 +27,9 @@ class Jobs(Repository[model.Job]):
         job = model.Job(id=ids.new_id("job"), kind=kind, payload=payload, ordering_key=ordering_key)
         if run_after is not None:
             job.run_after = run_after
-        self.add(job)
+        # Not flushed at once (as Repository.add does): no row references a job, so the jobs
+        # of one request go in one INSERT when the unit of work flushes or commits.
+        self.session.add(job)
         return job
 
     def pending(self, kind: str, ordering_key: str) -> list[model.Job]:
