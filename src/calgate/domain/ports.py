@@ -214,7 +214,7 @@ class SmartInvites(Repository[model.SmartInvite], Protocol):
 
 class SmartInviteRecipients(Repository[model.SmartInviteRecipient], Protocol):
     def of_invite(self, invite_id: str) -> list[model.SmartInviteRecipient]:
-        """In the order they were first invited."""
+        """In the order they were first invited (those invited together: by address)."""
         ...
     def by_email(self, invite_id: str, email: str, *, for_update: bool = False) -> model.SmartInviteRecipient | None: ...
 

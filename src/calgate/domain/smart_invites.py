@@ -286,6 +286,7 @@ def upsert(uow: UnitOfWork, application: model.Application, command: InviteInput
         elif recipient.cancelled_at is not None:
             recipient.cancelled_at, recipient.status, recipient.updated_at = None, "pending", now
             newly.append(recipient)
+    recipients.sort(key=lambda r: (r.created_at, r.email))  # the order the store reads them in
     invited = _invited(recipients)
     for recipient in invited if changed else newly:
         _send(uow, _payload(application, invite, invited, itip.REQUEST, recipient.email, whole=True), invite)

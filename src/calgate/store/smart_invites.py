@@ -28,11 +28,11 @@ class SmartInviteRecipients(Repository[model.SmartInviteRecipient]):
     cls = model.SmartInviteRecipient
 
     def of_invite(self, invite_id: str) -> list[model.SmartInviteRecipient]:
-        """In the order they were first invited."""
+        """In the order they were first invited (those invited together: by address)."""
         stmt = (
             select(model.SmartInviteRecipient)
             .where(model.SmartInviteRecipient.invite_id == invite_id)
-            .order_by(model.SmartInviteRecipient.created_at, model.SmartInviteRecipient.id)
+            .order_by(model.SmartInviteRecipient.created_at, model.SmartInviteRecipient.email)
         )
         return list(self.session.scalars(stmt))
 
