@@ -44,6 +44,7 @@ ORDER = [
     "caldav",
     "enterprise-connect",
     "availability",
+    "smart-invites",
     "migrating-from-cronofy",
     "operations",
 ]

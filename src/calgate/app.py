@@ -29,6 +29,7 @@ from calgate.api import (
     ops,
     participation,
     service_accounts,
+    smart_invites,
 )
 from calgate.config import Settings
 from calgate.services import Services, create_services
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         availability,
         batch,
         channels,
+        smart_invites,
         service_accounts,
         openapi,
         ics_subscriptions,

@@ -243,6 +243,41 @@ class Channel:
     created_at: dt.datetime = field(default_factory=utcnow)
 
 
+@dataclass(eq=False)
+class SmartInvite:
+    """An invitation an application sends to people who connect no calendar (Cronofy's Smart
+    Invites): ``smart_invite_id`` is the application's key; ``event`` the event as validated
+    (summary, description, start and end as ``{time, tzid}``, location, url, reminders,
+    transparency, color); ``sequence`` the iTIP SEQUENCE of its current version."""
+
+    id: str  # calgate's (``smi_``); the iTIP UID is ``<id>@calgate``
+    application_id: str
+    smart_invite_id: str
+    event: dict[str, Any]
+    callback_url: str | None = None
+    organizer_name: str | None = None
+    sequence: int = 0
+    fingerprint: str = ""  # digest of event and organizer, to tell a change from a repeat
+    cancelled_at: dt.datetime | None = None  # the whole invitation was cancelled
+    created_at: dt.datetime = field(default_factory=utcnow)
+    updated_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class SmartInviteRecipient:
+    """One person a Smart Invite went to, and their answer: ``status`` is pending, accepted,
+    declined or tentative (learnt from their iTIP REPLY)."""
+
+    id: str
+    invite_id: str
+    email: str  # lower case
+    status: str = "pending"
+    cancelled_at: dt.datetime | None = None  # uninvited (a cancel that named them)
+    replied_at: dt.datetime | None = None
+    created_at: dt.datetime = field(default_factory=utcnow)
+    updated_at: dt.datetime = field(default_factory=utcnow)
+
+
 class BusyRow(NamedTuple):
     """Just what free/busy needs of an event (the availability engine reads thousands)."""
 

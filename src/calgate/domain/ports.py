@@ -206,6 +206,19 @@ class Channels(Repository[model.Channel], Protocol):
         ...
 
 
+class SmartInvites(Repository[model.SmartInvite], Protocol):
+    def by_smart_invite_id(self, application_id: str, smart_invite_id: str, *, for_update: bool = False) -> model.SmartInvite | None:
+        """The application's invitation with this key; ``for_update`` locks it until commit."""
+        ...
+
+
+class SmartInviteRecipients(Repository[model.SmartInviteRecipient], Protocol):
+    def of_invite(self, invite_id: str) -> list[model.SmartInviteRecipient]:
+        """In the order they were first invited (those invited together: by address)."""
+        ...
+    def by_email(self, invite_id: str, email: str, *, for_update: bool = False) -> model.SmartInviteRecipient | None: ...
+
+
 class UnitOfWork(Protocol):
     developers: Developers
     applications: Applications
@@ -226,6 +239,8 @@ class UnitOfWork(Protocol):
     verifications: Verifications
     jobs: Jobs
     channels: Channels
+    smart_invites: SmartInvites
+    smart_invite_recipients: SmartInviteRecipients
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

@@ -4,6 +4,7 @@
     send_mail     a plain message (verification codes)       mail.message.compose
     send_invite   an iMIP invitation (REQUEST or CANCEL)      mail.invitation.compose_invitation
     push_notification  a signed channel callback              jobs.webhooks.deliverer
+    smart_invite_callback  a signed Smart Invite reply callback  jobs.webhooks.smart_invite_deliverer
 
 Both mail kinds use the job id as Message-ID, so a retry after an unclear failure is the same
 message.
@@ -15,7 +16,7 @@ from typing import Any
 
 from calgate.domain.ports import SecretBox
 from calgate.jobs.runner import Handler
-from calgate.jobs.webhooks import deliverer
+from calgate.jobs.webhooks import deliverer, smart_invite_deliverer
 from calgate.mail.invitation import compose_invitation
 from calgate.mail.message import compose
 from calgate.mail.senders import MailSender
@@ -29,4 +30,9 @@ def handlers(sender: MailSender, organizer_email: str, db: Database, box: Secret
     def send_invite(payload: dict[str, Any], job_id: str) -> None:
         sender.send(compose_invitation(payload, organizer_email, job_id))
 
-    return {"send_mail": send_mail, "send_invite": send_invite, "push_notification": deliverer(db, box)}
+    return {
+        "send_mail": send_mail,
+        "send_invite": send_invite,
+        "push_notification": deliverer(db, box),
+        "smart_invite_callback": smart_invite_deliverer(db, box),
+    }

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Deliver ``push_notification`` jobs (``domain.channels``) to the application's callback URL.
+"""Deliver ``push_notification`` jobs (``domain.channels``) and ``smart_invite_callback`` jobs
+(``domain.smart_invites``: a recipient answered) to the application's callback URL.
 
 The body is the payload's JSON, compact; ``Cronofy-HMAC-SHA256`` carries
 ``base64(HMAC-SHA256(key=client_secret, msg=raw body))`` with the application's current
 client secret, opened from its sealed copy at send time (so a rotated secret signs what is
 still queued). A 2xx answer is done; any other answer, a redirect included, or a network
 failure raises, and the job runner retries with backoff. A notification of a channel closed
-since it was queued is dropped unsent. Neither the secret nor the body is ever logged or put
+since it was queued is dropped unsent, as is a Smart Invite callback of an application since
+deleted. Neither the secret nor the body is ever logged or put
 in an error message.
 """
 
@@ -42,6 +44,17 @@ def sign(client_secret: str, raw: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
+def _post(url: str, secret: str, body: dict[str, Any], timeout: float) -> None:
+    raw = raw_body(body)
+    headers = {"Content-Type": CONTENT_TYPE, SIGNATURE_HEADER: sign(secret, raw), "User-Agent": "calgate"}
+    try:
+        response = httpx.post(url, content=raw, headers=headers, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"the callback URL could not be reached: {type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise DeliveryFailed(f"the callback URL answered HTTP {response.status_code}")
+
+
 def deliverer(db: Database, box: SecretBox, timeout: float = TIMEOUT_SECONDS) -> Handler:
     """The ``push_notification`` handler: ``deliver(payload, job_id)``."""
 
@@ -55,13 +68,21 @@ def deliverer(db: Database, box: SecretBox, timeout: float = TIMEOUT_SECONDS) ->
                 return
             secret = box.open(application.client_secret_sealed)
             url = channel.callback_url
-        raw = raw_body(payload["body"])
-        headers = {"Content-Type": CONTENT_TYPE, SIGNATURE_HEADER: sign(secret, raw), "User-Agent": "calgate"}
-        try:
-            response = httpx.post(url, content=raw, headers=headers, timeout=timeout, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"the callback URL could not be reached: {type(exc).__name__}: {exc}") from exc
-        if not 200 <= response.status_code < 300:
-            raise DeliveryFailed(f"the callback URL answered HTTP {response.status_code}")
+        _post(url, secret, payload["body"], timeout)
+
+    return deliver
+
+
+def smart_invite_deliverer(db: Database, box: SecretBox, timeout: float = TIMEOUT_SECONDS) -> Handler:
+    """The ``smart_invite_callback`` handler: the payload names the application, the URL and
+    the body, all fixed when the reply was applied."""
+
+    def deliver(payload: dict[str, Any], job_id: str) -> None:
+        with db.uow() as uow:
+            application = uow.applications.get(str(payload["application_id"]))
+            if application is None:
+                return
+            secret = box.open(application.client_secret_sealed)
+        _post(str(payload["callback_url"]), secret, payload["body"], timeout)
 
     return deliver

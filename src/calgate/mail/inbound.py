@@ -8,7 +8,8 @@ points here (``calgate inbound-smtp``).
 - RCPT TO anything but the organizer address: ``550`` (calgate is no open relay and has
   no other mailboxes).
 - Every message accepted at DATA gets ``250``, whatever is in it. Each ``text/calendar`` (or
-  ``.ics``) part is read as a REPLY and applied by ``domain.invites.receive_reply``;
+  ``.ics``) part is read as a REPLY and applied by ``domain.invites.receive_reply`` (or, for
+  a Smart Invite's UID, ``domain.smart_invites.receive_reply``);
   garbage, other methods, unknown UIDs, forged and stale answers are logged and dropped.
   Rejecting them after DATA would only make the sending server bounce a message to a From
   address that may be forged (backscatter), and would tell a prober which UIDs exist.
@@ -28,7 +29,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from calgate.domain import invites, itip
+from calgate.domain import invites, itip, smart_invites
 from calgate.domain.model import utcnow
 from calgate.domain.ports import UnitOfWork
 
@@ -95,7 +96,8 @@ class ReplyReceiver:
 
     def _apply(self, reply: itip.Reply, sender: str) -> invites.ReplyOutcome:
         with self.uow() as uow:
-            outcome = invites.receive_reply(uow, reply, sender, utcnow())
+            apply = smart_invites.receive_reply if smart_invites.is_smart_invite_uid(reply.uid) else invites.receive_reply
+            outcome = apply(uow, reply, sender, utcnow())
             if outcome is invites.ReplyOutcome.APPLIED:
                 uow.commit()
         return outcome

@@ -19,6 +19,8 @@ _MAPPED = {
     model.Event: tables.events,
     model.BusyBlock: tables.busy_blocks,
     model.Channel: tables.channels,
+    model.SmartInvite: tables.smart_invites,
+    model.SmartInviteRecipient: tables.smart_invite_recipients,
     model.CalendarSubscription: tables.calendar_subscriptions,
     model.AvailabilityRule: tables.availability_rules,
     model.AvailablePeriod: tables.available_periods,

@@ -214,6 +214,37 @@ channels = Table(
     _created(),
 )
 
+smart_invites = Table(
+    "smart_invites",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False),
+    Column("smart_invite_id", String(200), nullable=False),
+    Column("event", JSON, nullable=False),
+    Column("callback_url", Text),
+    Column("organizer_name", String(200)),
+    Column("sequence", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("cancelled_at", UTCDateTime()),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_smart_invites_application_invite", "application_id", "smart_invite_id", unique=True),
+)
+
+smart_invite_recipients = Table(
+    "smart_invite_recipients",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("invite_id", String(40), ForeignKey("smart_invites.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cancelled_at", UTCDateTime()),
+    Column("replied_at", UTCDateTime()),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_smart_invite_recipients_invite_email", "invite_id", "email", unique=True),
+)
+
 availability_rules = Table(
     "availability_rules",
     metadata,

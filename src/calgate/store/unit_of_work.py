@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
-from calgate.store import auth_queries, busy_timelines, job_queue, orm, repositories
+from calgate.store import auth_queries, busy_timelines, job_queue, orm, repositories, smart_invites
 from calgate.store.db import read_only_engine
 
 
@@ -63,6 +63,8 @@ class SqlUnitOfWork:
         self.verifications = repositories.Verifications(self.session)
         self.jobs = job_queue.Jobs(self.session)
         self.channels = repositories.Channels(self.session)
+        self.smart_invites = smart_invites.SmartInvites(self.session)
+        self.smart_invite_recipients = smart_invites.SmartInviteRecipients(self.session)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:

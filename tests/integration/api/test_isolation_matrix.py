@@ -292,6 +292,13 @@ ATTACKS: list[Attack] = [
            json={"callback_url": "http://127.0.0.1:9/alpha", "filters": {"calendar_ids": ["{a_cal}", "{b_cal}"]}}),
     Attack("channels", ("GET", "/v1/channels"), "/v1/channels", bearer_kinds(OK)),
     Attack("close_b_channel", ("DELETE", "/v1/channels/{channel_id}"), "/v1/channels/{b_chn}", bearer_kinds(NOT_FOUND)),
+    # Smart Invites: the API key's, each application's smart_invite_id its own namespace
+    Attack("get_b_smart_invite", ("GET", "/v1/smart_invites"), "/v1/smart_invites",
+           bearer_kinds(UNAUTHENTICATED, api_key=NOT_FOUND, sa=UNAUTHENTICATED),
+           params={"smart_invite_id": "{b_smart_invite_id}", "recipient_email": "{b_invitee}"}),
+    Attack("cancel_b_smart_invite", ("POST", "/v1/smart_invites"), "/v1/smart_invites",
+           bearer_kinds(UNAUTHENTICATED, api_key=NOT_FOUND, sa=UNAUTHENTICATED),
+           json={"smart_invite_id": "{b_smart_invite_id}", "method": "cancel", "recipient": {"email": "{b_invitee}"}}),
     # ICS subscriptions
     *(
         Attack(f"{verb}_ics_subscription[{c}]", (method, "/v1/calendars/{calendar_id}/ics_subscription"),
@@ -407,6 +414,7 @@ SECRET_COLUMNS = {
     "availability_rules": ("id", "availability_rule_id"),
     "available_periods": ("id", "available_period_id"),
     "channels": ("id", "callback_url"),
+    "smart_invites": ("id", "smart_invite_id", "callback_url"),
     "service_accounts": ("id", "domain", "email"),
     "grants": ("id",),
 }
@@ -430,6 +438,8 @@ def _identifiers(server: LiveServer, application_id: str) -> tuple[set[str], set
                 if name == "events":
                     values |= {a["email"] for a in row["attendees"]} | {a.get("display_name") or "" for a in row["attendees"]}
                     values.add((row["location"] or {}).get("description") or "")
+                if name == "smart_invites":
+                    values.add(row["event"]["summary"])
                 if is_b:
                     mine |= values
                     if name in ("profiles", "calendars", "grants", "service_accounts", "applications"):
@@ -547,6 +557,11 @@ def world(live_server: LiveServer, receiver: Receiver) -> Iterator[World]:
     _post(server, "/v1/availability_rules", b.headers, {**RULE, "availability_rule_id": b_rule_id, "calendar_ids": [b_cal]}, 200)
     channel = _post(server, "/v1/channels", b.headers, {"callback_url": f"{receiver.url}/bravo-{tag}", "filters": {"calendar_ids": [b_cal]}}, 200)
     ics_url = _post(server, f"/v1/calendars/{b_cal}/ics_subscription", b.headers, None, 200).json()["ics_subscription"]["url"]
+    b_invitee = f"invitee-{tag}@bravo.example"
+    _post(server, "/v1/smart_invites", bearer(app_b.client_secret), {
+        "smart_invite_id": f"bravo-invite-{tag}", "recipient": {"email": b_invitee},
+        "callback_url": f"{receiver.url}/bravo-invites-{tag}", "event": event("-", f"Bravo secret offsite {tag}"),
+    })
 
     b_headers = {"b": b.headers, "b_twin": b_twin.headers, "b_apc": b_room.headers, "b_ser": bearer(b_ser["access_token"])}
     events = httpx.get(f"{server.url}/v1/events", params=READ, headers=b.headers).json()["events"]
@@ -565,6 +580,7 @@ def world(live_server: LiveServer, receiver: Receiver) -> Iterator[World]:
         "b_apc_name": b_room.application_calendar_id,
         "b_rule_id": b_rule_id, "b_rule_uid": rule_uid, "b_period_id": f"bravo-period-{tag}-000",
         "b_chn": channel.json()["channel"]["channel_id"],
+        "b_smart_invite_id": f"bravo-invite-{tag}", "b_invitee": b_invitee,
         "b_events_page": _next_page(server, "/v1/events", b_room.headers, READ),
         "b_free_busy_page": _next_page(server, "/v1/free_busy", b_room.headers, READ),
         "b_periods_page": _next_page(server, "/v1/available_periods", b.headers, {}),
@@ -578,7 +594,7 @@ def world(live_server: LiveServer, receiver: Receiver) -> Iterator[World]:
     b_data, others, roots = _identifiers(server, app_b.application_id)
     tokens = {v for k, v in values.items() if k in ("b_access", "b_refresh", "b_apc_access", "b_apc_refresh", "b_ser_access",
                                                       "b_ser_refresh", "b_code", "b_events_page", "b_free_busy_page", "b_periods_page")}
-    hidden = b_data | tokens | {app_b.client_secret, ics_url.rsplit("/", 1)[1].removesuffix(".ics"), b_email}
+    hidden = b_data | tokens | {app_b.client_secret, ics_url.rsplit("/", 1)[1].removesuffix(".ics"), b_email, b_invitee}
     hidden = {s for s in hidden - others if len(s) >= 6}
     fake = {k: _fake(v) for k, v in values.items() if k not in ("b_redirect_uri",)}
     fake["b_redirect_uri"] = values["b_redirect_uri"]
