@@ -526,11 +526,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="participant counts, comma-separated")
     parser.add_argument("--store", choices=(*STORES, "both"), default="both", help="calgate's database for the HTTP runs")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per measurement (fewer for slow ones)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="'-' to print only")
     args = parser.parse_args(argv)
     pg_url = os.environ.get("CALGATE_TEST_DATABASE_URL", DEFAULT_PG)
     stores = STORES if args.store == "both" else (args.store,)
-    print(run([int(s) for s in args.sizes.split(",")], stores, pg_url, args.out, args.runs))
+    print(run([int(s) for s in args.sizes.split(",")], stores, pg_url, None if str(args.out) == "-" else args.out, args.runs))
 
 
 if __name__ == "__main__":
