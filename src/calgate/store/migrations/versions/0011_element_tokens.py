@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: Apache-2.0
+"""UI Element tokens (``domain/element_tokens``): kept only as digests, bound to their
+application, subs, permissions and origin.
+
+Revises the head on main when written (0009_busy_timelines); 0010_smart_invites is being
+added beside it, and the merge rechains this revision after that one.
+
+Revision ID: 0011_element_tokens
+Revises: 0009_busy_timelines
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0011_element_tokens'
+down_revision = '0009_busy_timelines'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'element_tokens',
+        sa.Column('digest', sa.String(length=64), nullable=False),
+        sa.Column('application_id', sa.String(length=40), nullable=False),
+        sa.Column('permissions', sa.JSON(), nullable=False),
+        sa.Column('subs', sa.JSON(), nullable=False),
+        sa.Column('origin', sa.String(length=300), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_element_tokens_application_id_applications')),
+        sa.PrimaryKeyConstraint('digest', name=op.f('pk_element_tokens')),
+    )
+    with op.batch_alter_table('element_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_element_tokens_application_id'), ['application_id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('element_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_element_tokens_application_id'))
+    op.drop_table('element_tokens')
