@@ -72,6 +72,7 @@ def asking_application(request: Request, services: Annotated[Services, Depends(g
     with services.uow() as uow:
         if element is not None:  # a UI Element's token: only its subs may be members
             access = element_tokens.authenticate(uow, element, element_auth.origin(request), utcnow())
+            access.require(element_tokens.AVAILABILITY_QUERY)  # before the body is read
             element_tokens.check_members(access, *_members(request, params))
             application = access.application
         else:

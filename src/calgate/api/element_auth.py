@@ -7,8 +7,9 @@ header and no ``Authorization``), so calgate accepts exactly that. A request tha
 ``et`` is authenticated by it alone: a bearer credential beside it is ignored, and a route the
 token cannot reach is a 403 JSON error, whatever else the request holds.
 
-``OPERATIONS`` names the routes an element token may reach by the domain's operations; every
-other route refuses it (``deps.bearer_token``).
+``OPERATIONS`` names the account routes an element token may reach (``deps.get_caller``) by
+the domain's operations; Availability and Sequenced Availability read the token themselves
+(``api/availability``); every other route refuses it (``deps.bearer_token``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/v1/events/pages/{token}"): domain.READ_EVENTS,
     ("GET", "/v1/free_busy"): domain.READ_FREE_BUSY,
     ("GET", "/v1/free_busy/pages/{token}"): domain.READ_FREE_BUSY,
-    ("POST", "/v1/availability"): domain.AVAILABILITY_QUERY,
-    ("POST", "/v1/sequenced_availability"): domain.AVAILABILITY_QUERY,
     ("POST", "/v1/availability_rules"): domain.AVAILABILITY_RULES,
     ("GET", "/v1/availability_rules"): domain.AVAILABILITY_RULES,
     ("GET", "/v1/availability_rules/{availability_rule_id:path}"): domain.AVAILABILITY_RULES,

@@ -32,6 +32,7 @@ authorization was revoked makes the token ``Unauthenticated`` for it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,7 @@ SCOPES: dict[str, frozenset[str]] = {
 }
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,8 @@ def normalise_origin(value: str) -> str | None:
     """``scheme://host[:port]`` in lower case without a default port (as browsers send the
     Origin header), or None when ``value`` is not an http(s) origin. A lone trailing ``/`` is
     forgiven; any other path, a query, a fragment or user info is not."""
-    if not isinstance(value, str) or value != value.strip() or not value:
-        return None
+    if not isinstance(value, str) or not value or any(c.isspace() or not c.isprintable() for c in value):
+        return None  # urlsplit would quietly drop tabs and newlines; an origin has none
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -149,6 +151,8 @@ def normalise_origin(value: str) -> str | None:
     host = parts.hostname.lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
+    elif not _HOST.fullmatch(host):
+        return None
     suffix = "" if port is None or port == _DEFAULT_PORTS[scheme] else f":{port}"
     return f"{scheme}://{host}{suffix}"
 

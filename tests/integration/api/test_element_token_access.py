@@ -83,6 +83,7 @@ def test_agenda_reaches_nothing_else(calgate, ann):
     element = agenda_token(calgate, ann)
     assert "availability_rules" in refused(present(calgate, "POST", "/v1/availability_rules", element, json=RULE), 403)
     assert "availability" in refused(present(calgate, "POST", "/v1/availability", element, json=query(ann.account_id)), 403)
+    assert "availability" in refused(present(calgate, "POST", "/v1/availability", element, json={"participants": []}), 403)
 
 
 @pytest.mark.parametrize(

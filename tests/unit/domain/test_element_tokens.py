@@ -33,6 +33,12 @@ NOW = dt.datetime(2027, 1, 11, 12, tzinfo=dt.timezone.utc)
         (" https://example.com", None),
         ("https://example.com:0x50", None),
         ("null", None),
+        ("http://exa\nmple.com", None),
+        ("http://exa\tmple.com", None),
+        ("http://exa mple.com", None),
+        ("http://%41.com", None),
+        ("http://-bad.example", None),
+        ("http://app_1.example", None),
         ("", None),
     ],
 )
