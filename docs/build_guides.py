@@ -44,6 +44,7 @@ ORDER = [
     "caldav",
     "enterprise-connect",
     "availability",
+    "element-tokens",
     "migrating-from-cronofy",
     "operations",
 ]
