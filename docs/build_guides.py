@@ -45,6 +45,7 @@ ORDER = [
     "enterprise-connect",
     "availability",
     "smart-invites",
+    "element-tokens",
     "migrating-from-cronofy",
     "operations",
 ]

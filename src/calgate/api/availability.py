@@ -7,6 +7,8 @@ secret; PHP always sends it, Ruby when it holds no token) or with the access tok
 the application's accounts (pycronofy and Node send whatever token they hold). Either way the
 members may be any of the application's accounts and application calendars that authorized
 ``read_free_busy`` (``domain/availability_inputs``); the token's own scopes do not matter.
+A UI Element token (``?et=``, ``api/element_auth``) with the ``availability`` permission may
+ask too, about its own subs only (``domain/element_tokens``).
 
 **Body** (``api/availability_wire``): ``participants`` groups of ``members`` (objects, or bare
 subs as pycronofy sends) with ``required`` ``"all"`` (the default) or a number;
@@ -53,9 +55,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from calgate.api import availability_wire as wire
+from calgate.api import element_auth
 from calgate.api.deps import Params, ServicesDep, bearer_token, get_services
 from calgate.api.errors import json_response
-from calgate.domain import availability_inputs, model, sequenced_availability, times
+from calgate.domain import availability_inputs, element_tokens, model, sequenced_availability, times
 from calgate.domain.availability.explain import Explained
 from calgate.domain.availability.types import Available
 from calgate.domain.model import utcnow
@@ -64,12 +67,27 @@ from calgate.services import Services
 router = APIRouter(prefix="/v1")
 
 
-def asking_application(request: Request, services: Annotated[Services, Depends(get_services)]) -> model.Application:
-    token = bearer_token(request)
+def asking_application(request: Request, services: Annotated[Services, Depends(get_services)], params: Params) -> model.Application:
+    element = element_auth.presented(request)
     with services.reader() as uow:
-        application = availability_inputs.asking_application(uow, token, utcnow())
+        if element is not None:  # a UI Element's token: only its subs may be members
+            access = element_tokens.authenticate(uow, element, element_auth.origin(request), utcnow())
+            access.require(element_tokens.AVAILABILITY_QUERY)  # before the body is read
+            element_tokens.check_members(access, *_members(request, params))
+            application = access.application
+        else:
+            application = availability_inputs.asking_application(uow, bearer_token(request), utcnow())
     services.limiter.check(application.id)
     return application
+
+
+def _members(request: Request, params: dict[str, Any]) -> tuple[list[str], bool]:
+    """The subs the query asks about, and whether it asks for ``explain``."""
+    if request.url.path.endswith("/sequenced_availability"):
+        steps, _ = wire.sequenced(params)
+        return [m.sub for step in steps for g in step.groups for m in g.members], False
+    asked = wire.availability(params)
+    return [m.sub for g in asked.groups for m in g.members], asked.explain
 
 
 AskingApplication = Annotated[model.Application, Depends(asking_application)]

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from calgate.domain import authorization
+from calgate.api import element_auth
+from calgate.domain import authorization, element_tokens
 from calgate.domain.errors import Unauthenticated
 from calgate.domain.model import utcnow
 from calgate.services import Services
@@ -19,6 +20,8 @@ def get_services(request: Request) -> Services:
 
 
 def bearer_token(request: Request) -> str:
+    if element_auth.presented(request) is not None:
+        raise element_auth.unreachable(request)  # a route that reaches element tokens read them first
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -27,9 +30,20 @@ def bearer_token(request: Request) -> str:
 
 
 def get_caller(request: Request, services: Annotated[Services, Depends(get_services)]) -> authorization.Caller:
+    element = element_auth.presented(request)
+    if element is not None:
+        return _element_caller(request, services, element)
     token = bearer_token(request)
     with services.reader() as uow:
         caller = authorization.authenticate(uow, token, utcnow())
+    services.limiter.check(caller.application.id)
+    return caller
+
+
+def _element_caller(request: Request, services: Services, token: str) -> authorization.Caller:
+    with services.reader() as uow:
+        access = element_tokens.authenticate(uow, token, element_auth.origin(request), utcnow())
+        caller = element_tokens.account_caller(uow, access, element_auth.operation(request))
     services.limiter.check(caller.application.id)
     return caller
 

@@ -406,3 +406,18 @@ class Job:
     last_error: str | None = None
     created_at: dt.datetime = field(default_factory=utcnow)
     finished_at: dt.datetime | None = None
+
+
+@dataclass(eq=False)
+class ElementToken:
+    """A UI Element token (``domain/element_tokens``): short-lived, kept only as its digest,
+    bound to one application, the ``subs`` it may act for, its ``permissions`` and the
+    ``origin`` of the page that uses it."""
+
+    digest: str
+    application_id: str
+    permissions: list[str]
+    subs: list[str]
+    origin: str
+    expires_at: dt.datetime
+    created_at: dt.datetime = field(default_factory=utcnow)

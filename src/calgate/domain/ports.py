@@ -181,6 +181,10 @@ class Codes(Repository[model.AuthorizationCode], Protocol):
     def get_for_update(self, digest: str) -> model.AuthorizationCode | None: ...
 
 
+class ElementTokens(Repository[model.ElementToken], Protocol):
+    """UI Element tokens by digest (``domain/element_tokens``)."""
+
+
 class Verifications(Repository[model.EmailVerification], Protocol):
     def sent_since(self, email: str, since: dt.datetime) -> int: ...
 
@@ -236,6 +240,7 @@ class UnitOfWork(Protocol):
     tokens: Tokens
     access: Access
     codes: Codes
+    element_tokens: ElementTokens
     verifications: Verifications
     jobs: Jobs
     channels: Channels

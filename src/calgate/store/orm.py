@@ -28,6 +28,7 @@ _MAPPED = {
     model.Grant: tables.grants,
     model.Token: tables.tokens,
     model.AuthorizationCode: tables.authorization_codes,
+    model.ElementToken: tables.element_tokens,
     model.EmailVerification: tables.email_verifications,
     model.Job: tables.jobs,
 }

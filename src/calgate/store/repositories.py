@@ -357,6 +357,10 @@ class Codes(Repository[model.AuthorizationCode]):
         return self.session.scalars(stmt).first()
 
 
+class ElementTokens(Repository[model.ElementToken]):
+    cls = model.ElementToken
+
+
 class Verifications(Repository[model.EmailVerification]):
     cls = model.EmailVerification
 

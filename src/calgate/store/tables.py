@@ -325,6 +325,18 @@ tokens = Table(
     _created(),
 )
 
+element_tokens = Table(
+    "element_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False, index=True),
+    Column("permissions", JSON, nullable=False),
+    Column("subs", JSON, nullable=False),
+    Column("origin", String(300), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    _created(),
+)
+
 authorization_codes = Table(
     "authorization_codes",
     metadata,

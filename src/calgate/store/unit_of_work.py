@@ -60,6 +60,7 @@ class SqlUnitOfWork:
         self.tokens = repositories.Tokens(self.session)
         self.access = auth_queries.Access(self.session)
         self.codes = repositories.Codes(self.session)
+        self.element_tokens = repositories.ElementTokens(self.session)
         self.verifications = repositories.Verifications(self.session)
         self.jobs = job_queue.Jobs(self.session)
         self.channels = repositories.Channels(self.session)

@@ -278,6 +278,13 @@ ATTACKS: list[Attack] = [
                bearer_kinds(UNKNOWN_SUB, api_key=UNKNOWN_SUB), json=sequenced({"sub": f"{{{s}}}"}))
         for s in ("b_acc", "b_apc")
     ),
+    # element tokens: only with the API key, and only for A's own subs (a foreign one is 422)
+    *(
+        Attack(f"element_token[{s}]", ("POST", "/v1/element_tokens"), "/v1/element_tokens",
+               bearer_kinds(UNAUTHENTICATED, api_key=invalid("subs", "errors.unknown_sub"), sa=UNAUTHENTICATED),
+               json={"version": "1", "permissions": ["agenda"], "subs": ["{a_sub}", f"{{{s}}}"], "origin": "http://localhost"})
+        for s in ("b_acc", "b_apc", "b_ser")
+    ),
     # batch: 207, each entry the single endpoint's 404
     Attack("batch[b calendars]", ("POST", "/v1/batch"), "/v1/batch", bearer_kinds(Expect(207, entries=(404, 404, 404, 404))),
            json={"batch": [
