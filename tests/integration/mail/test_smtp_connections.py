@@ -199,7 +199,7 @@ def test_jobs_refused_on_a_kept_connection_fail_for_good_on_5xx_and_wait_on_4xx(
         assert after.status == status and after.attempts == 1 and answer.split()[0] in after.last_error
         assert recorder.message_ids() == [f"<{ok.id}@calgate.test>"]
     finally:
-        smtp.mail.close()
+        smtp.stop()
         smtp.db.dispose()
     assert recorder.quits == 0 and eventually(lambda: recorder.open == 0)  # the refusal dropped it; nothing left
 
