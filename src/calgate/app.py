@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         try:
             yield
         finally:
-            services.jobs.stop()
+            services.stop()
 
     app = FastAPI(title="calgate", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.services = services

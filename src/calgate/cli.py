@@ -107,7 +107,7 @@ def worker(poll: float) -> None:
         while not stop.wait(0.5):
             pass
     finally:
-        services.jobs.stop()
+        services.stop()
         services.db.dispose()
     click.echo("calgate worker stopped")
 

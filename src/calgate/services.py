@@ -18,7 +18,7 @@ from calgate.jobs.handlers import handlers
 from calgate.jobs.enterprise_jobs import EnterpriseJobs
 from calgate.jobs.provider_jobs import ProviderJobs
 from calgate.jobs.runner import JobRunner
-from calgate.mail.senders import MailSender, make_sender
+from calgate.mail.senders import MailSender, SmtpSender, make_sender
 from calgate.providers.registry import Providers
 from calgate.rate_limits import RateLimiter
 from calgate.store.db import make_engine
@@ -39,6 +39,13 @@ class Services:
 
     def uow(self) -> SqlUnitOfWork:
         return self.db.uow()
+
+    def stop(self) -> None:
+        """Stop the job runner (after the job in hand), then hang up the SMTP connections the
+        mail sender keeps between messages."""
+        self.jobs.stop()
+        if isinstance(self.mail, SmtpSender):
+            self.mail.close()
 
     def reader(self) -> SqlUnitOfWork:
         """A unit of work for reads alone: cheaper (no transaction on PostgreSQL, no write lock
