@@ -229,6 +229,7 @@ class BusyTimelines:
         """Each calendar's stored timeline, its index only unless ``details`` or ``refs``
         (which implies details); one query. A calendar with none stored (never expected) is
         built from its rows."""
+        self.session.flush()  # this transaction's changes not flushed yet note their calendars now
         rebuild_pending(self.session)
         t = tables.busy_timelines.c
         details = details or refs
