@@ -4,6 +4,8 @@ message again, and hangs up on close() or when dropped. Real aiosmtpd servers on
 counting connections on their side."""
 
 import asyncio
+import concurrent.futures
+import functools
 import gc
 import threading
 import time
@@ -104,6 +106,19 @@ def eventually(condition, seconds: float = 5.0) -> bool:
     return True
 
 
+def on_a_thread_of_its_own(test):  # type: ignore[no-untyped-def]
+    """Run the test's body on a new thread, which runs no event loop: earlier tests of the suite
+    (Playwright's sync API) may leave one running in the main thread, and a sender called from a
+    running loop takes its connection-per-message path instead of the kept one."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(test, *args, **kwargs).result()
+
+    return run
+
+
 def message(n: int, to: str = "bob@example.com") -> EmailMessage:
     m = EmailMessage()
     m["From"], m["To"], m["Subject"], m["Message-ID"] = "calendar@calgate.test", to, f"Message {n}", f"<job_{n}@calgate.test>"
@@ -111,6 +126,7 @@ def message(n: int, to: str = "bob@example.com") -> EmailMessage:
     return m
 
 
+@on_a_thread_of_its_own
 def test_messages_share_one_connection_checked_with_noop_and_close_quits(server):
     recorder = Recorder()
     controller = server(recorder)
@@ -125,6 +141,7 @@ def test_messages_share_one_connection_checked_with_noop_and_close_quits(server)
     assert eventually(lambda: recorder.open == 0)
 
 
+@on_a_thread_of_its_own
 def test_a_connection_the_server_closed_while_idle_is_replaced_and_the_message_sent_once(server):
     recorder = Recorder()
     controller = server(recorder, timeout=0.3)  # aiosmtpd answers 421 and hangs up after 0.3 s of silence
@@ -137,6 +154,7 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_and_the_message_s
     sender.close()
 
 
+@on_a_thread_of_its_own
 def test_a_server_restarted_between_messages_gets_a_new_connection_and_the_message_once(server):
     recorder = Recorder()
     first = server(recorder)
@@ -151,6 +169,7 @@ def test_a_server_restarted_between_messages_gets_a_new_connection_and_the_messa
     sender.close()
 
 
+@on_a_thread_of_its_own
 def test_past_the_idle_limit_the_connection_is_hung_up_and_a_new_one_opened(server):
     recorder = Recorder()
     controller = server(recorder)
@@ -165,6 +184,7 @@ def test_past_the_idle_limit_the_connection_is_hung_up_and_a_new_one_opened(serv
 
 
 @pytest.mark.parametrize(("answer", "permanent"), [("550 5.1.1 No such mailbox", True), ("451 4.3.0 Try again later", False)])
+@on_a_thread_of_its_own
 def test_a_refusal_on_a_kept_connection_keeps_its_meaning_and_the_next_message_reconnects(server, answer, permanent):
     recorder = Recorder(refuse={"gone@example.com": answer})
     controller = server(recorder)
@@ -182,6 +202,7 @@ def test_a_refusal_on_a_kept_connection_keeps_its_meaning_and_the_next_message_r
 
 
 @pytest.mark.parametrize(("answer", "status"), [("550 5.1.1 No such mailbox", "failed"), ("451 4.3.0 Try again later", "pending")])
+@on_a_thread_of_its_own
 def test_jobs_refused_on_a_kept_connection_fail_for_good_on_5xx_and_wait_on_4xx(services, tmp_path, server, answer, status):
     recorder = Recorder(refuse={"gone@example.com": answer})
     controller = server(recorder)
@@ -204,6 +225,7 @@ def test_jobs_refused_on_a_kept_connection_fail_for_good_on_5xx_and_wait_on_4xx(
     assert recorder.quits == 0 and eventually(lambda: recorder.open == 0)  # the refusal dropped it; nothing left
 
 
+@on_a_thread_of_its_own
 def test_each_thread_keeps_its_own_connection_and_close_hangs_up_every_one(server):
     recorder = Recorder()
     controller = server(recorder)
@@ -234,6 +256,7 @@ def test_each_thread_keeps_its_own_connection_and_close_hangs_up_every_one(serve
     sender.close()
 
 
+@on_a_thread_of_its_own
 def test_a_sender_dropped_without_close_closes_its_connection_and_loop(server):
     recorder = Recorder()
     controller = server(recorder)
@@ -245,6 +268,7 @@ def test_a_sender_dropped_without_close_closes_its_connection_and_loop(server):
     assert eventually(lambda: recorder.open == 0)
 
 
+@on_a_thread_of_its_own
 def test_a_caller_running_an_event_loop_gets_a_connection_per_message(server):
     recorder = Recorder()
     controller = server(recorder)
