@@ -5,6 +5,7 @@ that mails through it (``CALGATE_SMTP_URL``) instead of into its mail folder."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,3 +62,30 @@ def smtp_calgate(backend: str, directory: Path) -> Iterator[tuple[LiveServer, In
                 server.stop()
     finally:
         controller.stop()
+
+
+def smtp_fixtures(prefix: str) -> tuple[Any, Any, Any]:
+    """The ``smtp_server`` (per backend and module: a calgate mailing into an inbox),
+    ``calgate`` (reset) and ``inbox`` (emptied) fixtures of a test module; assign them to those
+    names there."""
+    import pytest
+
+    from tests.conftest import BACKENDS
+
+    @pytest.fixture(scope="module", params=BACKENDS)
+    def smtp_server(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+        with smtp_calgate(request.param, tmp_path_factory.mktemp(f"{prefix}-{request.param}")) as pair:
+            yield pair
+
+    @pytest.fixture
+    def calgate(smtp_server):  # type: ignore[no-untyped-def]
+        server, inbox = smtp_server
+        server.reset()
+        inbox.clear()
+        return server
+
+    @pytest.fixture
+    def inbox(smtp_server, calgate):  # type: ignore[no-untyped-def]
+        return smtp_server[1]
+
+    return smtp_server, calgate, inbox

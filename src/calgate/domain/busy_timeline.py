@@ -25,6 +25,9 @@ the readers that need it:
   event spans the *reader's* local midnights, so its instants are only known when it is
   read), and the odd timed event that ends when or before it starts (it blocks no time, but
   Free/Busy still lists it).
+
+One module past 400 lines on purpose: building, the stored form and reading share the arrays'
+layout and invariants (sorted starts, reach), which a split would spread over three files.
 """
 
 from __future__ import annotations

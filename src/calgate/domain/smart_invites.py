@@ -26,6 +26,9 @@ use; the UID is ``<smi_ id>@calgate``.
 
 Limits (calgate's own): ``smart_invite_id`` 1–200 characters, 1–50 recipients per request.
 Every lookup is by the calling application: another application's keys do not exist here.
+
+Past 400 lines (424): the request's parsing (``InviteInput``) is the part to move out into a
+module of its own when it next grows.
 """
 
 from __future__ import annotations

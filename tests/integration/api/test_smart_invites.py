@@ -14,11 +14,10 @@ import pycronofy
 import pycronofy.settings
 import pytest
 
-from tests.conftest import BACKENDS
 from tests.support.application_calendars import make_application_calendar
 from tests.support.factories import make_application
 from tests.support.itip import calendar_part
-from tests.support.smtp_inbox import Inbox, smtp_calgate
+from tests.support.smtp_inbox import Inbox, smtp_fixtures
 
 BOB, CAROL = "bob@example.com", "carol@example.com"
 EVENT = {
@@ -32,23 +31,7 @@ EVENT = {
 CALLBACK = "https://example.test/cronofy/smart_invite/notifications"
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def smtp_server(request, tmp_path_factory):
-    with smtp_calgate(request.param, tmp_path_factory.mktemp(f"smart-{request.param}")) as pair:
-        yield pair
-
-
-@pytest.fixture
-def calgate(smtp_server):
-    server, inbox = smtp_server
-    server.reset()
-    inbox.clear()
-    return server
-
-
-@pytest.fixture
-def inbox(smtp_server, calgate) -> Inbox:
-    return smtp_server[1]
+smtp_server, calgate, inbox = smtp_fixtures("smart")
 
 
 @pytest.fixture

@@ -15,34 +15,17 @@ from sqlalchemy import select
 from calgate.domain.model import Job
 from calgate.jobs.webhooks import sign
 from calgate.mail.inbound import InboundServer
-from tests.conftest import BACKENDS
 from tests.support.factories import make_application
 from tests.support.itip import calendar_part, reply, reply_mail, send_smtp
 from tests.support.server import free_port
-from tests.support.smtp_inbox import smtp_calgate
+from tests.support.smtp_inbox import smtp_fixtures
 from tests.support.webhooks import receiving
 
 BOB, CAROL, MALLORY = "bob@example.com", "carol@example.com", "mallory@example.com"
 EVENT = {"summary": "Board meeting", "start": "2027-03-05T09:30:00Z", "end": "2027-03-05T10:00:00Z", "tzid": "Etc/UTC"}
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def smtp_server(request, tmp_path_factory):
-    with smtp_calgate(request.param, tmp_path_factory.mktemp(f"smart-replies-{request.param}")) as pair:
-        yield pair
-
-
-@pytest.fixture
-def calgate(smtp_server):
-    server, inbox = smtp_server
-    server.reset()
-    inbox.clear()
-    return server
-
-
-@pytest.fixture
-def inbox(smtp_server, calgate):
-    return smtp_server[1]
+smtp_server, calgate, inbox = smtp_fixtures("smart-replies")
 
 
 @pytest.fixture
