@@ -29,12 +29,13 @@ from calgate.api import (
     openapi,
     ops,
     participation,
+    real_time_scheduling,
     service_accounts,
     smart_invites,
 )
 from calgate.config import Settings
 from calgate.services import Services, create_services
-from calgate.web import connect, dashboard, enterprise_connect, ics, pages, relink
+from calgate.web import connect, dashboard, enterprise_connect, ics, pages, relink, scheduling
 
 
 def create_served_app() -> FastAPI:
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         batch,
         channels,
         smart_invites,
+        real_time_scheduling,
         service_accounts,
         element_tokens,
         openapi,
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         connect,
         enterprise_connect,
         relink,
+        scheduling,
         dashboard,
         ics,
     ):

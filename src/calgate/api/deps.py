@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from calgate.api import element_auth
-from calgate.domain import authorization, element_tokens
+from calgate.domain import applications, authorization, element_tokens, model
 from calgate.domain.errors import Unauthenticated
 from calgate.domain.model import utcnow
 from calgate.services import Services
@@ -51,3 +51,24 @@ def _element_caller(request: Request, services: Services, token: str) -> authori
 ServicesDep = Annotated[Services, Depends(get_services)]
 Params = Annotated[dict[str, Any], Depends(read_params)]
 CallerDep = Annotated[authorization.Caller, Depends(get_caller)]
+
+
+def api_key_application(request: Request, services: ServicesDep, params: Params) -> model.Application:
+    """The application whose API key (client secret) the request presents: as ``Authorization:
+    Bearer``, or (Ruby's SDK, wire notes §1.2) as ``client_id`` and ``client_secret`` in the body
+    when the header is missing or carries no key."""
+    body_secret = params.get("client_secret")
+    with services.reader() as uow:
+        try:
+            application = applications.by_api_key(uow, bearer_token(request))
+        except Unauthenticated:
+            if not isinstance(body_secret, str) or not body_secret:
+                raise
+            application = applications.by_api_key(uow, body_secret)
+            if params.get("client_id") not in (None, application.client_id):
+                raise Unauthenticated("client_id and client_secret are not of one application") from None
+    services.limiter.check(application.id)
+    return application
+
+
+ApiKeyApplication = Annotated[model.Application, Depends(api_key_application)]

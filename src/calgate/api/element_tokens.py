@@ -7,23 +7,19 @@ presents one is ``api/element_auth``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from calgate.api.deps import Params, ServicesDep, bearer_token
+from calgate.api.deps import ApiKeyApplication, Params, ServicesDep
 from calgate.api.errors import json_response
-from calgate.domain import applications, element_tokens
+from calgate.domain import element_tokens
 from calgate.domain.model import utcnow
 
 router = APIRouter(prefix="/v1")
 
 
 @router.post("/element_tokens")
-def create_element_token(request: Request, params: Params, services: ServicesDep) -> JSONResponse:
-    api_key = bearer_token(request)
-    with services.uow() as uow:
-        application = applications.by_api_key(uow, api_key)
-    services.limiter.check(application.id)
+def create_element_token(application: ApiKeyApplication, params: Params, services: ServicesDep) -> JSONResponse:
     asked = element_tokens.parse(params)
     issued = services.run(lambda uow: element_tokens.issue(uow, application, asked, utcnow()))
     return json_response(

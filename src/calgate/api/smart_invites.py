@@ -3,7 +3,8 @@
 §4.9). The invitations, their messages and the replies are ``domain.smart_invites``.
 
 **Authentication**: ``Authorization: Bearer`` with the application's API key (its client
-secret), as every SDK sends it for Smart Invites; an access token is not one (401).
+secret), as every SDK sends it for Smart Invites (or ``client_id`` and ``client_secret`` in the
+body, ``api/deps.api_key_application``); an access token is not one (401).
 
 ``POST`` answers ``202`` with the invitation (``recipient`` when one was given, ``recipients``
 for a list) and its ``attachments.icalendar``; ``GET ?smart_invite_id=&recipient_email=``
@@ -13,31 +14,17 @@ Bad input is a 422 in Cronofy's error shape; a key the application never used is
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from calgate.api.deps import Params, ServicesDep, bearer_token, get_services
+from calgate.api.deps import ApiKeyApplication, Params, ServicesDep
 from calgate.api.errors import json_response
 from calgate.api.params import text
-from calgate.domain import applications, model, smart_invites
+from calgate.domain import smart_invites
 from calgate.domain.model import utcnow
-from calgate.services import Services
 
 router = APIRouter(prefix="/v1")
 ACCEPTED = 202
-
-
-def api_key_application(request: Request, services: Annotated[Services, Depends(get_services)]) -> model.Application:
-    secret = bearer_token(request)
-    with services.uow() as uow:
-        application = applications.by_api_key(uow, secret)
-    services.limiter.check(application.id)
-    return application
-
-
-ApiKeyApplication = Annotated[model.Application, Depends(api_key_application)]
 
 
 @router.post("/smart_invites")

@@ -51,22 +51,29 @@ def _add(errors: Errors, name: str, key: str, description: str) -> None:
 
 
 def _callback_url(value: object, errors: Errors) -> str:
+    return absolute_url(value, "callback_url", errors) or ""
+
+
+def absolute_url(value: object, name: str, errors: Errors, *, required: bool = True) -> str | None:
+    """``value`` as an absolute http(s) URL of at most 2048 characters; a problem is filed under
+    ``name`` (absent: ``required`` or None)."""
     if value is None or value == "":
-        _add(errors, "callback_url", "required", "callback_url must be specified")
-        return ""
+        if required:
+            _add(errors, name, "required", f"{name} must be specified")
+        return None
     if not isinstance(value, str):
-        _add(errors, "callback_url", "invalid", "callback_url must be a string")
-        return ""
+        _add(errors, name, "invalid", f"{name} must be a string")
+        return None
     if len(value) > MAX_CALLBACK_URL:
-        _add(errors, "callback_url", "too_long", f"callback_url must be at most {MAX_CALLBACK_URL} characters")
-        return ""
+        _add(errors, name, "too_long", f"{name} must be at most {MAX_CALLBACK_URL} characters")
+        return None
     try:
         parts = urlsplit(value)
         valid = parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:
         valid = False
     if not valid or any(c.isspace() for c in value):
-        _add(errors, "callback_url", "invalid", "callback_url must be an absolute http or https URL")
+        _add(errors, name, "invalid", f"{name} must be an absolute http or https URL")
     return value
 
 

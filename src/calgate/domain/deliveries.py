@@ -5,7 +5,7 @@
 many wait, how many a worker holds, and how long the oldest due one has waited.
 
 A delivery job (mail: ``send_mail``, ``send_invite``; push notifications:
-``push_notification``, ``smart_invite_callback``; writes into a person's calendar: ``provider_write``; Enterprise
+``push_notification``, ``smart_invite_callback``, ``real_time_scheduling_callback``; writes into a person's calendar: ``provider_write``; Enterprise
 Connect: ``service_account_authorization`` and its ``service_account_callback``) that fails is
 retried with backoff by the job runner; after its last attempt it stays ``failed``. A developer sees those of their own
 applications (the payload's ``application_id``), newest first, and may ask for one more try
@@ -23,7 +23,7 @@ from calgate.domain.ports import UnitOfWork
 
 DELIVERY_KINDS = (
     "send_mail", "send_invite", "push_notification", "provider_write", "service_account_authorization", "service_account_callback",
-    "smart_invite_callback",
+    "smart_invite_callback", "real_time_scheduling_callback",
 )
 
 
@@ -53,6 +53,9 @@ def _describe(job: model.Job) -> tuple[str, str]:
         return str(channel.get("callback_url", "")), f"push notification · {(body.get('notification') or {}).get('type', '')}"
     if job.kind == "smart_invite_callback":
         return str(payload.get("callback_url", "")), f"smart invite callback · {payload.get('smart_invite_id', '')}"
+    if job.kind == "real_time_scheduling_callback":
+        kind = ((payload.get("body") or {}).get("notification") or {}).get("type", "")
+        return str(payload.get("callback_url", "")), f"real-time scheduling {kind} · {payload.get('real_time_scheduling_id', '')}"
     if job.kind == "provider_write":
         return "the person's calendar", f"event {payload.get('event_uid', '')}"
     if job.kind == "service_account_authorization":

@@ -424,3 +424,26 @@ class ElementToken:
     origin: str
     expires_at: dt.datetime
     created_at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(eq=False)
+class SchedulingLink:
+    """A Real-Time Scheduling link (``domain/scheduling_links``): a page where one person picks
+    a time the ``availability`` query offers, and the ``event`` is written into the
+    ``target_calendars``. The URL's token is kept as its digest (found by it) and sealed (the
+    status answer repeats the URL). ``request`` holds the validated body: ``availability`` (as
+    the Availability API reads it), ``event``, ``target_calendars``, ``minimum_notice_minutes``,
+    ``callback_urls``, ``redirect_urls``, ``oauth``, ``tzid`` and ``event_creation``.
+    ``status``: open, completed or disabled; ``booking``: the slot chosen and who chose it."""
+
+    id: str  # ``sch_``: the real_time_scheduling_id
+    application_id: str
+    token_digest: str
+    token_sealed: str
+    request: dict[str, Any]
+    status: str = "open"
+    display_message: str | None = None
+    booking: dict[str, Any] | None = None
+    no_times_displayed_at: dt.datetime | None = None  # its callback is sent once
+    created_at: dt.datetime = field(default_factory=utcnow)
+    updated_at: dt.datetime = field(default_factory=utcnow)

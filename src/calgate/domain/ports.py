@@ -41,6 +41,9 @@ class Accounts(Repository[model.Account], Protocol):
     def many(self, account_ids: list[str]) -> list[model.Account]:
         """The accounts with these ids (any application's: the caller checks), in one query."""
         ...
+    def lock(self, account_ids: list[str]) -> None:
+        """Hold these accounts until commit: writers that book their time take turns."""
+        ...
 
 
 class Profiles(Repository[model.Profile], Protocol):
@@ -223,6 +226,12 @@ class SmartInviteRecipients(Repository[model.SmartInviteRecipient], Protocol):
     def by_email(self, invite_id: str, email: str, *, for_update: bool = False) -> model.SmartInviteRecipient | None: ...
 
 
+class SchedulingLinks(Repository[model.SchedulingLink], Protocol):
+    def by_token(self, token_digest: str, *, for_update: bool = False) -> model.SchedulingLink | None:
+        """The link whose URL token has this digest; ``for_update`` locks it until commit."""
+        ...
+
+
 class UnitOfWork(Protocol):
     developers: Developers
     applications: Applications
@@ -246,6 +255,7 @@ class UnitOfWork(Protocol):
     channels: Channels
     smart_invites: SmartInvites
     smart_invite_recipients: SmartInviteRecipients
+    scheduling_links: SchedulingLinks
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc: object) -> None: ...

@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Deliver ``push_notification`` jobs (``domain.channels``) and ``smart_invite_callback`` jobs
-(``domain.smart_invites``: a recipient answered) to the application's callback URL.
+"""Deliver ``push_notification`` jobs (``domain.channels``), ``smart_invite_callback`` jobs
+(``domain.smart_invites``: a recipient answered) and ``real_time_scheduling_callback`` jobs
+(``domain.scheduling_booking``: a time was booked, or none suited) to the application's
+callback URL.
 
 The body is the payload's JSON, compact; ``Cronofy-HMAC-SHA256`` carries
 ``base64(HMAC-SHA256(key=client_secret, msg=raw body))`` with the application's current
 client secret, opened from its sealed copy at send time (so a rotated secret signs what is
 still queued). A 2xx answer is done; any other answer, a redirect included, or a network
 failure raises, and the job runner retries with backoff. A notification of a channel closed
-since it was queued is dropped unsent, as is a Smart Invite callback of an application since
+since it was queued is dropped unsent, as is an application callback of an application since
 deleted. Neither the secret nor the body is ever logged or put
 in an error message.
 """
@@ -73,9 +75,10 @@ def deliverer(db: Database, box: SecretBox, timeout: float = TIMEOUT_SECONDS) ->
     return deliver
 
 
-def smart_invite_deliverer(db: Database, box: SecretBox, timeout: float = TIMEOUT_SECONDS) -> Handler:
-    """The ``smart_invite_callback`` handler: the payload names the application, the URL and
-    the body, all fixed when the reply was applied."""
+def application_callback_deliverer(db: Database, box: SecretBox, timeout: float = TIMEOUT_SECONDS) -> Handler:
+    """The handler of the application callbacks (``smart_invite_callback``,
+    ``real_time_scheduling_callback``): the payload names the application, the URL and the
+    body, all fixed when the job was queued."""
 
     def deliver(payload: dict[str, Any], job_id: str) -> None:
         with db.uow() as uow:

@@ -29,6 +29,7 @@ _MAPPED = {
     model.Token: tables.tokens,
     model.AuthorizationCode: tables.authorization_codes,
     model.ElementToken: tables.element_tokens,
+    model.SchedulingLink: tables.scheduling_links,
     model.EmailVerification: tables.email_verifications,
     model.Job: tables.jobs,
 }

@@ -110,6 +110,13 @@ class Accounts(Repository[model.Account]):
     def many(self, account_ids: list[str]) -> list[model.Account]:
         return self._where(model.Account.id.in_(account_ids)) if account_ids else []
 
+    def lock(self, account_ids: list[str]) -> None:
+        """Hold these accounts' rows until commit, taken in id order so that two holders of
+        overlapping sets cannot deadlock (PostgreSQL; SQLite serialises writers anyway)."""
+        if account_ids:
+            ordered = select(tables.accounts.c.id).where(tables.accounts.c.id.in_(sorted(set(account_ids))))
+            self.session.execute(ordered.order_by(tables.accounts.c.id).with_for_update())
+
 
 class Profiles(Repository[model.Profile]):
     cls = model.Profile

@@ -325,6 +325,22 @@ tokens = Table(
     _created(),
 )
 
+scheduling_links = Table(
+    "scheduling_links",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("application_id", String(40), ForeignKey("applications.id"), nullable=False, index=True),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("token_sealed", Text, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("display_message", Text),
+    Column("booking", JSON),
+    Column("no_times_displayed_at", UTCDateTime()),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
 element_tokens = Table(
     "element_tokens",
     metadata,

@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
-from calgate.store import auth_queries, busy_timelines, job_queue, orm, repositories, smart_invites
+from calgate.store import auth_queries, busy_timelines, job_queue, orm, repositories, scheduling_links, smart_invites
 from calgate.store.db import read_only_engine
 
 
@@ -66,6 +66,7 @@ class SqlUnitOfWork:
         self.channels = repositories.Channels(self.session)
         self.smart_invites = smart_invites.SmartInvites(self.session)
         self.smart_invite_recipients = smart_invites.SmartInviteRecipients(self.session)
+        self.scheduling_links = scheduling_links.SchedulingLinks(self.session)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:

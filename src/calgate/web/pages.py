@@ -21,7 +21,7 @@ from calgate.domain.errors import StoreUnavailable, ValidationFailed
 
 HERE = Path(__file__).parent
 # Paths whose answers are pages (people read them), not the API's JSON.
-PAGE_PREFIXES = ("/dashboard", "/oauth/authorize", "/oauth/connect", "/oauth/relink", "/enterprise_connect")
+PAGE_PREFIXES = ("/dashboard", "/oauth/authorize", "/oauth/connect", "/oauth/relink", "/enterprise_connect", "/rts/")
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["utc"] = dt.timezone.utc  # the week views print instants in UTC for tests
 
