@@ -66,14 +66,14 @@ def status_by_token(application: ApiKeyApplication, params: Params, services: Se
     return json_response(_wire(services, link))
 
 
-@router.get("/real_time_scheduling/{link_id}")
-def status_by_id(link_id: str, application: ApiKeyApplication, services: ServicesDep) -> JSONResponse:
+@router.get("/real_time_scheduling/{real_time_scheduling_id}")
+def status_by_id(real_time_scheduling_id: str, application: ApiKeyApplication, services: ServicesDep) -> JSONResponse:
     with services.reader() as uow:
-        link = scheduling_links.find(uow, application, link_id=link_id)
+        link = scheduling_links.find(uow, application, link_id=real_time_scheduling_id)
     return json_response(_wire(services, link))
 
 
-@router.post("/real_time_scheduling/{link_id}/disable")
-def disable_link(link_id: str, application: ApiKeyApplication, params: Params, services: ServicesDep) -> JSONResponse:
-    link = services.run(lambda uow: scheduling_links.disable(uow, application, link_id, params.get("display_message"), utcnow()))
+@router.post("/real_time_scheduling/{real_time_scheduling_id}/disable")
+def disable_link(real_time_scheduling_id: str, application: ApiKeyApplication, params: Params, services: ServicesDep) -> JSONResponse:
+    link = services.run(lambda uow: scheduling_links.disable(uow, application, real_time_scheduling_id, params.get("display_message"), utcnow()))
     return json_response(_wire(services, link))

@@ -116,8 +116,27 @@ def _check_targets(uow: UnitOfWork, application: model.Application, targets: tup
         raise ValidationFailed({"target_calendars": problems})
 
 
+def _check_members(uow: UnitOfWork, application: model.Application, members: tuple[str, ...]) -> None:
+    """Each member the query names can be asked about: an account of the application whose
+    live grant gives read_free_busy (as ``POST /v1/availability`` requires)."""
+    found = {a.id: a for a in uow.accounts.many(list(members)) if a.application_id == application.id}
+    grants: dict[str, list[model.Grant]] = {}
+    for grant in uow.grants.of_accounts(application.id, sorted(found)):
+        grants.setdefault(grant.account_id, []).append(grant)
+    unknown = [
+        sub for sub in members
+        if sub not in found or not any(
+            g.active and scopes.READ_FREE_BUSY in Caller(application=application, grant=g, account=found[sub]).granted
+            for g in grants.get(sub, [])
+        )
+    ]
+    if unknown:
+        raise ValidationFailed({"availability": [("errors.unknown_sub", f"availability.participants: {sub} is not an account of this application that granted read_free_busy") for sub in unknown]})
+
+
 def create(uow: UnitOfWork, application: model.Application, request: LinkRequest, box: SecretBox, now: dt.datetime) -> tuple[model.SchedulingLink, str]:
     """A new open link and its URL token."""
+    _check_members(uow, application, request.members)
     _check_targets(uow, application, request.targets)
     token = ids.new_secret(TOKEN_BYTES)
     link = model.SchedulingLink(

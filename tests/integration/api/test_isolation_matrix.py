@@ -173,6 +173,13 @@ def sequenced(*members: Any) -> dict[str, Any]:
     return {"sequence": [step], "query_periods": QUERY}
 
 
+def rts(member: str, target: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "oauth": {"redirect_uri": "http://127.0.0.1:9/alpha"}, "event": {"event_id": "rts-1", "summary": "Written by application A"},
+        "availability": availability({"sub": member}), "target_calendars": [{"sub": target[0], "calendar_id": target[1]}],
+    }
+
+
 ATTACKS: list[Attack] = [
     # identity: nothing to aim at, so what A reads must simply hold nothing of B
     Attack("account", ("GET", "/v1/account"), "/v1/account", bearer_kinds(OK)),
@@ -306,6 +313,26 @@ ATTACKS: list[Attack] = [
     Attack("cancel_b_smart_invite", ("POST", "/v1/smart_invites"), "/v1/smart_invites",
            bearer_kinds(UNAUTHENTICATED, api_key=NOT_FOUND, sa=UNAUTHENTICATED),
            json={"smart_invite_id": "{b_smart_invite_id}", "method": "cancel", "recipient": {"email": "{b_invitee}"}}),
+    # Real-Time Scheduling: the API key's links; B's link, B's members and B's calendars are unknown to A
+    *(
+        Attack(name, (method, route), path, bearer_kinds(UNAUTHENTICATED, api_key=NOT_FOUND, sa=UNAUTHENTICATED), **extra)
+        for name, method, route, path, extra in (
+            ("get_b_rts", "GET", "/v1/real_time_scheduling/{real_time_scheduling_id}", "/v1/real_time_scheduling/{b_rts}", {}),
+            ("get_b_rts_by_token", "GET", "/v1/real_time_scheduling", "/v1/real_time_scheduling", {"params": {"token": "{b_rts_token}"}}),
+            ("disable_b_rts", "POST", "/v1/real_time_scheduling/{real_time_scheduling_id}/disable",
+             "/v1/real_time_scheduling/{b_rts}/disable", {"json": {"display_message": "closed by alpha"}}),
+        )
+    ),
+    *(
+        Attack(f"rts_over_b[{s}]", ("POST", "/v1/real_time_scheduling"), "/v1/real_time_scheduling",
+               bearer_kinds(UNAUTHENTICATED, api_key=invalid(field_name, key), sa=UNAUTHENTICATED), json=rts(member, target))
+        for s, member, target, field_name, key in (
+            ("b_acc member", "{b_acc}", ("{a_sub}", "{a_cal}"), "availability", "errors.unknown_sub"),
+            ("b_apc member", "{b_apc}", ("{a_sub}", "{a_cal}"), "availability", "errors.unknown_sub"),
+            ("b_cal target", "{a_sub}", ("{b_acc}", "{b_cal}"), "target_calendars", "errors.invalid"),
+            ("b_apc_cal target", "{a_sub}", ("{a_sub}", "{b_apc_cal}"), "target_calendars", "errors.invalid"),
+        )
+    ),
     # ICS subscriptions
     *(
         Attack(f"{verb}_ics_subscription[{c}]", (method, "/v1/calendars/{calendar_id}/ics_subscription"),
@@ -422,6 +449,7 @@ SECRET_COLUMNS = {
     "available_periods": ("id", "available_period_id"),
     "channels": ("id", "callback_url"),
     "smart_invites": ("id", "smart_invite_id", "callback_url"),
+    "scheduling_links": ("id",),
     "service_accounts": ("id", "domain", "email"),
     "grants": ("id",),
 }
@@ -447,6 +475,8 @@ def _identifiers(server: LiveServer, application_id: str) -> tuple[set[str], set
                     values.add((row["location"] or {}).get("description") or "")
                 if name == "smart_invites":
                     values.add(row["event"]["summary"])
+                if name == "scheduling_links":
+                    values.add(row["request"]["event"]["summary"])
                 if is_b:
                     mine |= values
                     if name in ("profiles", "calendars", "grants", "service_accounts", "applications"):
@@ -570,6 +600,10 @@ def world(live_server: LiveServer, receiver: Receiver) -> Iterator[World]:
         "callback_url": f"{receiver.url}/bravo-invites-{tag}", "event": event("-", f"Bravo secret offsite {tag}"),
     })
 
+    b_rts = _post(server, "/v1/real_time_scheduling", bearer(app_b.client_secret), {
+        **rts(b_room.sub, (b_room.sub, b_room.calendar_id)), "event": {"event_id": f"bravo-rts-{tag}", "summary": f"Bravo secret interview {tag}"},
+    }, 200).json()["real_time_scheduling"]
+
     b_headers = {"b": b.headers, "b_twin": b_twin.headers, "b_apc": b_room.headers, "b_ser": bearer(b_ser["access_token"])}
     events = httpx.get(f"{server.url}/v1/events", params=READ, headers=b.headers).json()["events"]
     room_events = httpx.get(f"{server.url}/v1/events", params=READ, headers=b_room.headers).json()["events"]
@@ -588,6 +622,7 @@ def world(live_server: LiveServer, receiver: Receiver) -> Iterator[World]:
         "b_rule_id": b_rule_id, "b_rule_uid": rule_uid, "b_period_id": f"bravo-period-{tag}-000",
         "b_chn": channel.json()["channel"]["channel_id"],
         "b_smart_invite_id": f"bravo-invite-{tag}", "b_invitee": b_invitee,
+        "b_rts": b_rts["real_time_scheduling_id"], "b_rts_token": b_rts["url"].rsplit("/", 1)[1],
         "b_events_page": _next_page(server, "/v1/events", b_room.headers, READ),
         "b_free_busy_page": _next_page(server, "/v1/free_busy", b_room.headers, READ),
         "b_periods_page": _next_page(server, "/v1/available_periods", b.headers, {}),
@@ -600,7 +635,8 @@ def world(live_server: LiveServer, receiver: Receiver) -> Iterator[World]:
         values["b_pending"] = uow.accounts.by_email(app_b.application_id, f"pending-{tag}@example.org").id
     b_data, others, roots = _identifiers(server, app_b.application_id)
     tokens = {v for k, v in values.items() if k in ("b_access", "b_refresh", "b_apc_access", "b_apc_refresh", "b_ser_access",
-                                                      "b_ser_refresh", "b_code", "b_events_page", "b_free_busy_page", "b_periods_page")}
+                                                      "b_ser_refresh", "b_code", "b_events_page", "b_free_busy_page", "b_periods_page",
+                                                      "b_rts_token")}
     hidden = b_data | tokens | {app_b.client_secret, ics_url.rsplit("/", 1)[1].removesuffix(".ics"), b_email, b_invitee}
     hidden = {s for s in hidden - others if len(s) >= 6}
     fake = {k: _fake(v) for k, v in values.items() if k not in ("b_redirect_uri",)}
