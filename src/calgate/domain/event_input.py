@@ -154,7 +154,7 @@ class EventInput:
             _add(errors, "transparency", "invalid", "transparency must be opaque or transparent")
         extended = params.get("extended_transparency")
         if extended is not None:
-            if extended not in EXTENDED_TRANSPARENCIES:
+            if not isinstance(extended, str) or extended not in EXTENDED_TRANSPARENCIES:
                 _add(errors, "extended_transparency", "invalid", f"extended_transparency must be one of {', '.join(EXTENDED_TRANSPARENCIES)}")
             elif params.get("transparency") and EXTENDED_TRANSPARENCIES[extended] != transparency:
                 _add(errors, "extended_transparency", "invalid", f"extended_transparency {extended} contradicts transparency {transparency}")

@@ -176,6 +176,7 @@ def set_participation_status(uow: UnitOfWork, account_id: str, event_uid: str, s
         raise NotFound("event")
     if event.participation_status != status:
         event.participation_status, event.updated_at = status, now
+        event_series.store(uow, event, now)  # a series' answer is every occurrence's
     return event
 
 

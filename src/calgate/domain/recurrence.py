@@ -84,7 +84,7 @@ def parse(value: object, errors: Errors) -> Rule | None | bool:
         return False
     before = len(errors.get("recurrence", []))
     frequency = raw.get("frequency")
-    if frequency not in FREQUENCIES:
+    if not isinstance(frequency, str) or frequency not in FREQUENCIES:
         _add(errors, "invalid", f"recurrence.rules.frequency must be one of {', '.join(FREQUENCIES)}")
     interval = raw.get("interval", 1)
     if isinstance(interval, bool) or not isinstance(interval, int) or not 1 <= interval <= MAX_INTERVAL:
@@ -101,7 +101,7 @@ def parse(value: object, errors: Errors) -> Rule | None | bool:
         except ValidationFailed:
             _add(errors, "invalid", "recurrence.rules.until must be a Time or a Date")
     by_day = raw.get("by_day") or []
-    if not isinstance(by_day, list) or not all(day in DAYS for day in by_day):
+    if not isinstance(by_day, list) or not all(isinstance(day, str) and day in DAYS for day in by_day):
         _add(errors, "invalid", f"recurrence.rules.by_day must list week days ({', '.join(DAYS)})")
     elif by_day and frequency != "weekly":
         _add(errors, "invalid", "recurrence.rules.by_day is only valid with a weekly frequency")

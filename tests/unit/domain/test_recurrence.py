@@ -86,3 +86,16 @@ def test_bad_rules_are_a_422_naming_recurrence(value):
     with pytest.raises(ValidationFailed) as raised:
         EventInput.from_params(params)
     assert set(raised.value.errors) == {"recurrence"}
+
+
+@pytest.mark.parametrize("fields", [
+    {"recurrence": {"rules": [{"frequency": "weekly", "by_day": [{"day": "monday"}]}]}},
+    {"recurrence": {"rules": [{"frequency": ["weekly"]}]}},
+    {"extended_transparency": ["busy"]},
+    {"conferencing": {"profile_id": ["explicit"]}},
+])
+def test_unhashable_values_are_a_422_not_a_500(fields):
+    params = {"event_id": "e", "summary": "s", "start": "2026-03-23T14:30:00Z", "end": "2026-03-23T15:00:00Z", **fields}
+    with pytest.raises(ValidationFailed) as raised:
+        EventInput.from_params(params)
+    assert set(raised.value.errors) == set(fields)
