@@ -47,7 +47,7 @@ def _upsert(uow: UnitOfWork, caller: Caller, path: dict[str, str], data: dict[st
 
 
 def _delete(uow: UnitOfWork, caller: Caller, path: dict[str, str], data: dict[str, Any], now: dt.datetime) -> None:
-    events.delete(uow, caller, path["calendar_id"], text(data, "event_id"), now)
+    events.delete(uow, caller, path["calendar_id"], text(data, "event_id"), now, event_uid=text(data, "event_uid"))
 
 
 def _upsert_period(uow: UnitOfWork, caller: Caller, path: dict[str, str], data: dict[str, Any], now: dt.datetime) -> None:

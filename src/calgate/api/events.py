@@ -26,7 +26,7 @@ def upsert_event(calendar_id: str, params: Params, caller: CallerDep, services: 
 @router.delete("/calendars/{calendar_id}/events")
 def delete_event(calendar_id: str, params: Params, caller: CallerDep, services: ServicesDep) -> Response:
     with services.uow() as uow:
-        events.delete(uow, caller, calendar_id, text(params, "event_id"), utcnow())
+        events.delete(uow, caller, calendar_id, text(params, "event_id"), utcnow(), event_uid=text(params, "event_uid"))
         uow.commit()
     return Response(status_code=ACCEPTED)
 

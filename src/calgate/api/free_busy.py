@@ -19,14 +19,18 @@ router = APIRouter(prefix="/v1")
 
 @router.get("/free_busy")
 def read_free_busy(request: Request, params: Params, caller: CallerDep, services: ServicesDep) -> JSONResponse:
-    return wire.respond(services, caller, wire.query(request, params), free_busy.read_free_busy, "free_busy", _block)
+    return wire.respond(services, caller, wire.query(request, params), free_busy.read_free_busy, "free_busy", _shape)
 
 
 @router.get("/free_busy/pages/{token}")
 def read_free_busy_page(token: str, caller: CallerDep, services: ServicesDep) -> JSONResponse:
     # Query parameters are ignored: the Node SDK repeats the first request's options here.
     cursor = wire.open_cursor(services.settings, reads.FREE_BUSY, token)
-    return wire.respond(services, caller, cursor, free_busy.read_free_busy, "free_busy", _block)
+    return wire.respond(services, caller, cursor, free_busy.read_free_busy, "free_busy", _shape)
+
+
+def _shape(block: reads.Block, query: reads.Query) -> dict[str, Any]:
+    return _block(block, query.localized_times)
 
 
 def _block(block: reads.Block, localized: bool) -> dict[str, Any]:

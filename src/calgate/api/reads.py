@@ -69,14 +69,15 @@ def respond(
     request: reads.Query | reads.Cursor,
     read: Reader,
     key: str,
-    shape: Callable[[Any, bool], dict[str, Any]],
+    shape: Callable[[Any, reads.Query], dict[str, Any]],
 ) -> JSONResponse:
-    """One page of a paged read, as ``{"pages": …, key: [shape(item, localized), …]}``."""
+    """One page of a paged read, as ``{"pages": …, key: [shape(item, query), …]}`` (the
+    query says how to show them: ``localized_times``, ``include_geo``…)."""
     settings = services.settings
     with services.reader() as uow:
         page = read(uow, caller, request, settings.page_size, utcnow())
-    localized = page.cursor.query.localized_times
-    return json_response({"pages": pages(settings, page), key: [shape(item, localized) for item in page.items]})
+    query = page.cursor.query
+    return json_response({"pages": pages(settings, page), key: [shape(item, query) for item in page.items]})
 
 
 def pages(settings: Settings, page: reads.Page[Any]) -> dict[str, Any]:

@@ -13,162 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
-from calgate.domain import access_modes, accounts, ids, invites, model, scopes, times
+from calgate.domain import access_modes, accounts, event_series, external_events, ids, invites, model, recurrence, scopes, times
 from calgate.domain.authorization import Caller
 from calgate.domain.errors import NotFound, ValidationFailed
+from calgate.domain.event_input import KEEP, EventInput, read_tags
 from calgate.domain.ports import UnitOfWork
 
-MAX_SUMMARY = 1024
-MAX_DESCRIPTION = 4096
-MAX_EVENT_ID = 200
-TRANSPARENCIES = ("opaque", "transparent")
+__all__ = ["EventInput", "read_tags", "upsert", "delete", "delete_all", "snapshot"]
+# Providers whose writer takes one event, not a series (``providers/msgraph/events.event_json``):
+# a recurring event for a calendar written there is refused, not written as its first occurrence.
+SINGLE_EVENT_PROVIDERS = frozenset({"ms_graph"})
 PARTICIPATION_STATUSES = ("accepted", "tentative", "declined")
 PROVIDER_WRITE = "provider_write"  # the job that puts (or deletes) a managed event at the provider
-
-
-def _add(errors: dict[str, list[tuple[str, str]]], name: str, key: str, description: str) -> None:
-    errors.setdefault(name, []).append((f"errors.{key}", description))
-
-
-def _text(params: dict[str, Any], name: str, limit: int, errors: dict[str, list[tuple[str, str]]], required: bool = False) -> str | None:
-    value = params.get(name)
-    if value is None or value == "":
-        if required:
-            _add(errors, name, "required", f"{name} must be specified")
-        return None
-    if not isinstance(value, str):
-        _add(errors, name, "invalid", f"{name} must be a string")
-        return None
-    if len(value) > limit:
-        _add(errors, name, "too_long", f"{name} must be at most {limit} characters")
-    return value
-
-
-def _people(value: object, name: str, errors: dict[str, list[tuple[str, str]]]) -> list[dict[str, str]]:
-    people: list[dict[str, str]] = []
-    for item in value if isinstance(value, list) else [value]:
-        email = item.get("email") if isinstance(item, dict) else None
-        if not isinstance(email, str) or "@" not in email:
-            _add(errors, name, "invalid", "each attendee needs an email address")
-            continue
-        person = {"email": email.strip().lower()}
-        if isinstance(item, dict) and isinstance(item.get("display_name"), str):
-            person["display_name"] = item["display_name"]
-        people.append(person)
-    return people
-
-
-@dataclass(frozen=True)
-class EventInput:
-    """A validated Create or Update Event request (wire notes §4.3)."""
-
-    event_id: str
-    summary: str
-    start: times.EventTime
-    end: times.EventTime
-    description: str | None = None
-    location: dict[str, str] | None = None
-    url: str | None = None
-    reminders: list[dict[str, int]] = field(default_factory=list)
-    transparency: str = "opaque"
-    color: str | None = None
-    invite: list[dict[str, str]] = field(default_factory=list)
-    remove: list[dict[str, str]] = field(default_factory=list)
-    tags: list[str] | None = None  # None: keep the event's tags as they are
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "EventInput":
-        errors: dict[str, list[tuple[str, str]]] = {}
-        event_id = _text(params, "event_id", MAX_EVENT_ID, errors, required=True)
-        summary = _text(params, "summary", MAX_SUMMARY, errors, required=True)
-        description = _text(params, "description", MAX_DESCRIPTION, errors)
-        url = _text(params, "url", 2048, errors)
-        tzid = params.get("tzid") if isinstance(params.get("tzid"), str) else None
-        if tzid:
-            try:
-                times.zone(tzid)
-            except ValidationFailed as exc:
-                errors.update(exc.errors)
-                tzid = None
-        start = end = None
-        for name in ("start", "end"):
-            try:
-                parsed = times.parse_event_time(params.get(name), name, tzid)
-            except ValidationFailed as exc:
-                errors.update(exc.errors)
-                continue
-            start, end = (parsed, end) if name == "start" else (start, parsed)
-        if start and end:
-            if start.all_day != end.all_day:
-                _add(errors, "end", "invalid", "start and end must both be Times or both be Dates")
-            elif end.instant() <= start.instant():
-                _add(errors, "end", "invalid", "end must be after start")
-        location = params.get("location")
-        if location is not None:
-            if not isinstance(location, dict) or not all(isinstance(v, (str, int, float)) for v in location.values()):
-                _add(errors, "location", "invalid", "location must be an object such as {\"description\": \"Room 1\"}")
-                location = None
-            else:
-                location = {k: str(v) for k, v in location.items() if k in ("description", "lat", "long")}
-        reminders: list[dict[str, int]] = []
-        raw_reminders = params.get("reminders") or []
-        if not isinstance(raw_reminders, list):
-            _add(errors, "reminders", "invalid", "reminders must be a list such as [{\"minutes\": 10}]")
-            raw_reminders = []
-        for reminder in raw_reminders:
-            minutes = reminder.get("minutes") if isinstance(reminder, dict) else None
-            if not isinstance(minutes, int) or not 0 <= minutes <= 40320:
-                _add(errors, "reminders", "invalid", "each reminder needs minutes between 0 and 40320")
-            else:
-                reminders.append({"minutes": minutes})
-        transparency = params.get("transparency") or "opaque"
-        if transparency not in TRANSPARENCIES:
-            _add(errors, "transparency", "invalid", "transparency must be opaque or transparent")
-        color = _text(params, "color", 16, errors)
-        attendees = params.get("attendees") or {}
-        if not isinstance(attendees, dict):
-            _add(errors, "attendees", "invalid", "attendees must be {\"invite\": [...], \"remove\": [...]}")
-            attendees = {}
-        invite = _people(attendees.get("invite") or [], "attendees", errors)
-        remove = _people(attendees.get("remove") or attendees.get("reject") or [], "attendees", errors)
-        tags = read_tags(params.get("tags"), "tags", errors) if "tags" in params else None
-        if errors:
-            raise ValidationFailed(errors)
-        assert event_id and summary and start and end
-        return cls(
-            event_id=event_id, summary=summary, start=start, end=end, description=description,
-            location=location or None, url=url, reminders=reminders, transparency=str(transparency),
-            color=color, invite=invite, remove=remove, tags=tags,
-        )
-
-
-MAX_TAGS, MAX_TAG = 20, 100
-
-
-def read_tags(value: Any, name: str, errors: dict[str, list[tuple[str, str]]]) -> list[str]:
-    """``{"private": [{"value": "Interview"}, …]}`` → the values (the application's own tags;
-    Availability constraints count events by them). Up to 20 values of 1 to 100 characters."""
-    example = 'tags must be {"private": [{"value": "Interview"}]}'
-    if value is None:
-        return []
-    if not isinstance(value, dict) or set(value) - {"private"} or not isinstance(value.get("private", []), list):
-        _add(errors, name, "invalid", example)
-        return []
-    found: list[str] = []
-    for item in value.get("private", []):
-        text = item.get("value") if isinstance(item, dict) else None
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TAG:
-            _add(errors, name, "invalid", f"each tag is {{\"value\": text of 1 to {MAX_TAG} characters}}")
-            return []
-        if text not in found:
-            found.append(text)
-    if len(found) > MAX_TAGS:
-        _add(errors, name, "too_many", f"at most {MAX_TAGS} tags")
-        return []
-    return found
 
 
 def _fingerprint(event: model.Event) -> str:
@@ -178,6 +37,9 @@ def _fingerprint(event: model.Event) -> str:
     }
     if event.tags:  # (only when set: events stored before tags keep their fingerprint)
         content["tags"] = event.tags
+    for name in ("recurrence", "conferencing", "event_private", "extended_transparency"):  # likewise
+        if getattr(event, name):
+            content[name] = getattr(event, name)
     # An attendee's answer (an iTIP REPLY, ``invites.receive_reply``) is not a change of content.
     content["attendees"] = [{k: v for k, v in a.items() if k != "status"} for a in event.attendees]
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
@@ -205,6 +67,8 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
     calendar, profile = accounts.own_calendar(uow, caller, calendar_id)
     if calendar.readonly:
         raise ValidationFailed.single("calendar_id", "read_only", "The calendar is read-only")
+    if command.event_uid is not None:
+        return external_events.upsert(uow, caller, calendar, profile, command, now)
     event = uow.events.by_event_id(calendar.id, command.event_id)
     created = event is None
     if event is None:
@@ -213,6 +77,11 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
             application_id=caller.application.id, event_id=command.event_id, summary=command.summary,
             start={}, end={}, start_at=now, end_at=now, created_at=now, updated_at=now,
             participation_status=profile.policy.initial_participation_status,
+        )
+    rule = recurrence.from_data(event.recurrence) if command.recurrence is KEEP else command.recurrence
+    if rule is not None and profile.policy.write_delivery is access_modes.WriteDelivery.PROVIDER and profile.provider in SINGLE_EVENT_PROVIDERS:
+        raise ValidationFailed.single(
+            "recurrence", "unsupported", "calgate cannot yet write recurring events into Microsoft 365 calendars"
         )
     was_deleted = event.deleted
     attendees = {a["email"]: a for a in event.attendees}
@@ -223,28 +92,45 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
     event.move(command.start.instant("Etc/UTC"), command.end.instant("Etc/UTC"))
     event.start = {"time": command.start.wire(), "tzid": command.start.tzid}
     event.end = {"time": command.end.wire(), "tzid": command.end.tzid}
-    event.location, event.url, event.reminders = command.location, command.url, command.reminders
+    event.location, event.url = command.location, command.url
+    if created or not command.reminders_create_only:  # (reminders_create_only: set them once)
+        event.reminders = command.reminders
     event.transparency, event.color = command.transparency, command.color
+    event.event_private, event.extended_transparency = command.event_private, command.extended_transparency
+    if command.conferencing is not KEEP:
+        event.conferencing = command.conferencing
+    event.recurrence = recurrence.to_data(rule)
+    event.recurrence_id = command.start.wire() if rule is not None else None
     if command.tags is not None:
         event.tags = list(command.tags)
     event.attendees = list(attendees.values())
     fingerprint = _fingerprint(event)
     if not created and not was_deleted and fingerprint == event.fingerprint:
+        if rule is not None and rule.count is None and rule.until is None:
+            event_series.store(uow, event, now)  # nothing changed, but an unending series' horizon moves on
         return event  # a repeated upsert: nothing changed, nothing to send
     event.fingerprint, event.deleted, event.updated_at = fingerprint, False, now
     if not created:
         event.sequence += 1
     else:
         uow.events.add(event)
+    event_series.store(uow, event, now)
     _deliver(uow, caller, profile, event, "REQUEST", removed)
     return event
 
 
-def delete(uow: UnitOfWork, caller: Caller, calendar_id: str, event_id: str | None, now: dt.datetime) -> None:
+def delete(uow: UnitOfWork, caller: Caller, calendar_id: str, event_id: str | None, now: dt.datetime, event_uid: str | None = None) -> None:
+    """Delete Event: the application's event by ``event_id``, or an external one by ``event_uid``."""
     caller.require(scopes.DELETE_EVENT)
-    if not event_id:
-        raise ValidationFailed.single("event_id", "required", "event_id must be specified")
+    if event_id and event_uid:
+        raise ValidationFailed.single("event_uid", "invalid", "give event_id or event_uid, not both")
+    if not event_id and not event_uid:
+        raise ValidationFailed.single("event_id", "required", "event_id (or event_uid, for an external event) must be specified")
     calendar, profile = accounts.own_calendar(uow, caller, calendar_id)
+    if event_uid:
+        external_events.delete(uow, caller, calendar, profile, event_uid, now)
+        return
+    assert event_id
     event = uow.events.by_event_id(calendar.id, event_id)
     if event is None or event.deleted:
         return  # deleting is idempotent
@@ -253,6 +139,7 @@ def delete(uow: UnitOfWork, caller: Caller, calendar_id: str, event_id: str | No
 
 def _mark_deleted(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: model.Event, now: dt.datetime) -> None:
     event.deleted, event.updated_at, event.sequence = True, now, event.sequence + 1
+    event_series.store(uow, event, now)  # its other occurrences go with it
     _deliver(uow, caller, profile, event, "CANCEL")
 
 
@@ -273,7 +160,7 @@ def delete_all(uow: UnitOfWork, caller: Caller, delete_all: bool, calendar_ids: 
         raise NotFound("calendar")
     count = 0
     for event in uow.events.managed(caller.account.id, caller.application.id):
-        if event.deleted or (wanted and event.calendar_id not in wanted):
+        if event.deleted or event.series_id is not None or (wanted and event.calendar_id not in wanted):
             continue
         _mark_deleted(uow, caller, profiles[calendars[event.calendar_id].profile_id], event, now)
         count += 1
@@ -289,6 +176,7 @@ def set_participation_status(uow: UnitOfWork, account_id: str, event_uid: str, s
         raise NotFound("event")
     if event.participation_status != status:
         event.participation_status, event.updated_at = status, now
+        event_series.store(uow, event, now)  # a series' answer is every occurrence's
     return event
 
 

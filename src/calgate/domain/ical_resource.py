@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from calgate.domain import model, times
+from calgate.domain import model, recurrence, times
 
 PRODID = "-//calgate//calgate 1.0//EN"
 # Cronofy's words for an answer and iCalendar's PARTSTAT (RFC 5545 §3.2.12).
@@ -33,6 +33,12 @@ PARTSTATS = {
     "accepted": "ACCEPTED",
     "tentative": "TENTATIVE",
     "declined": "DECLINED",
+}
+# Cronofy's extended_transparency as Outlook's busy status (MS-OXCICAL 2.1.3.1.1.20.6): the
+# one iCalendar property that tells tentative, out of office and working elsewhere apart.
+BUSY_STATUSES = {
+    "opaque": "BUSY", "transparent": "FREE", "tentative": "TENTATIVE",
+    "out_of_office": "OOF", "working_elsewhere": "WORKINGELSEWHERE",
 }
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "Etc/Zulu", "Etc/Universal", "UCT", "Zulu", "Universal"})
 
@@ -79,9 +85,21 @@ def vevent(
     component.add("last-modified", event.updated_at.astimezone(dt.timezone.utc))
     component.add("dtstart", _point(event.start, "start"))
     component.add("dtend", _point(event.end, "end"))
+    rule = recurrence.from_data(event.recurrence) if event.series_id is None else None
+    if rule is not None:
+        component.add("rrule", recurrence.rrule(rule, times.parse_event_time(event.start, "start", None)))
     component.add("summary", event.summary)
-    if event.description:
-        component.add("description", event.description)
+    description = _with_conferencing(event.description, event.conferencing)
+    if description:
+        component.add("description", description)
+    if event.conferencing:
+        # RFC 7986 §5.11; the description carries the same line for clients that ignore it.
+        component.add(
+            "conference", event.conferencing["join_url"],
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": event.conferencing["provider_description"]},
+        )
+    if event.event_private:
+        component.add("class", "PRIVATE")
     location = (event.location or {}).get("description")
     if location:
         component.add("location", location)
@@ -97,6 +115,8 @@ def vevent(
     if status:
         component.add("status", status)
     component.add("transp", "TRANSPARENT" if event.transparency == "transparent" else "OPAQUE")
+    if event.extended_transparency in BUSY_STATUSES:
+        component.add("x-microsoft-cdo-busystatus", BUSY_STATUSES[event.extended_transparency])
     if alarms:
         for reminder in event.reminders:
             alarm = icalendar.Alarm()
@@ -120,6 +140,8 @@ def serialize(component: icalendar.Event, *, prodid: str, method: str | None) ->
     start, end = component.decoded("dtstart"), component.decoded("dtend")
     first = min(_date(start), _date(end)) - dt.timedelta(days=366)
     last = max(_date(start), _date(end)) + dt.timedelta(days=366)
+    if "RRULE" in component:  # a series: its zones must cover the occurrences calgate stores
+        last += recurrence.HORIZON
     calendar.add_missing_timezones(first_date=first, last_date=last)
     return bytes(calendar.to_ical())
 
@@ -160,3 +182,12 @@ def _geo(location: dict[str, str]) -> tuple[float, float] | None:
     except (KeyError, ValueError):
         return None
     return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def _with_conferencing(description: str | None, conferencing: dict[str, str] | None) -> str | None:
+    """The description, and how to join the meeting as its last line (as calendars that
+    add conferencing to an event show it)."""
+    if not conferencing:
+        return description
+    line = f"{conferencing['provider_description']}: {conferencing['join_url']}"
+    return f"{description}\n\n{line}" if description else line

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from calgate.domain import channels, events, itip, model, times
+from calgate.domain import channels, event_series, events, itip, model, times
 from calgate.domain.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,7 @@ def receive_reply(uow: UnitOfWork, reply: itip.Reply, sender: str, now: dt.datet
             {**a, "status": answer} if a["email"].lower() == reply.attendee else a for a in event.attendees
         ]
         event.updated_at = now
+        event_series.store(uow, event, now)  # a series' answers are every occurrence's
     # The person answered, not the application: its channels hear of it.
     channels.notify_change(uow, event.account_id, [event.calendar_id], now, managed_by=[event.application_id or ""])
     return ReplyOutcome.APPLIED

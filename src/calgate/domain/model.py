@@ -163,6 +163,13 @@ class Event:
     moved_from_start_at: dt.datetime | None = None
     moved_from_end_at: dt.datetime | None = None
     tags: list[str] = field(default_factory=list)  # the application's private tags (values)
+    # A recurring managed event: its rules (``recurrence.Recurrence.to_data``) on the series'
+    # row, which is also its first occurrence; the other stored occurrences name that row.
+    recurrence: dict[str, Any] | None = None
+    series_id: str | None = None
+    conferencing: dict[str, str] | None = None  # {"provider_description", "join_url"}
+    event_private: bool = False
+    extended_transparency: str | None = None  # Cronofy's, when it says more than transparency
 
     def move(self, start_at: dt.datetime, end_at: dt.datetime) -> None:
         """New instants; the old ones are remembered when the event had any and they differ."""

@@ -48,7 +48,8 @@ PAGE_TTL = dt.timedelta(hours=1)
 ALL_DAY_MARGIN = dt.timedelta(days=1)
 # Boolean parameters of both reads. include_moved also returns events whose place before
 # their last move fell in the window (calgate remembers one move back, not every move).
-FLAGS = ("include_deleted", "include_managed", "only_managed", "localized_times", "include_moved")
+# include_geo adds location.lat/long; google_event_ids adds a Google event's own id.
+FLAGS = ("include_deleted", "include_managed", "only_managed", "localized_times", "include_moved", "include_geo", "google_event_ids")
 EVENTS = "events"
 FREE_BUSY = "free_busy"
 AVAILABLE_PERIODS = "available_periods"  # paged the same way by ``managed_availability``
@@ -92,6 +93,8 @@ class Query:
     only_managed: bool = False
     localized_times: bool = False
     include_moved: bool = False
+    include_geo: bool = False
+    google_event_ids: bool = False
 
     @classmethod
     def parse(cls, values: Mapping[str, object], flags: Mapping[str, bool], now: dt.datetime) -> "Query":

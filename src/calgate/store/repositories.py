@@ -156,7 +156,12 @@ class Events(Repository[model.Event]):
     cls = model.Event
 
     def by_event_id(self, calendar_id: str, event_id: str) -> model.Event | None:
-        return self._one(model.Event.calendar_id == calendar_id, model.Event.event_id == event_id)
+        """The event (or series) the application calls ``event_id``; not a series' other occurrences."""
+        return self._one(model.Event.calendar_id == calendar_id, model.Event.event_id == event_id, model.Event.series_id.is_(None))
+
+    def of_series(self, series_id: str) -> list[model.Event]:
+        """A recurring event's stored occurrences other than the first (the series' own row)."""
+        return self._where(model.Event.series_id == series_id, order_by=model.Event.start_at)
 
     def managed(self, account_id: str, application_id: str) -> list[model.Event]:
         return self._where(

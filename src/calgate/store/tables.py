@@ -168,7 +168,17 @@ events = Table(
     Column("moved_from_start_at", UTCDateTime()),
     Column("moved_from_end_at", UTCDateTime()),
     Column("tags", JSON, nullable=False, server_default=text("'[]'")),
-    Index("ix_events_calendar_event_id", "calendar_id", "event_id", unique=True),
+    # A recurring managed event's rules (``domain/recurrence``) on the series' row; each other
+    # stored occurrence names that row in ``series_id`` and shares its ``event_id``.
+    Column("recurrence", JSON),
+    Column("series_id", String(40), index=True),
+    Column("conferencing", JSON),
+    Column("event_private", Boolean, nullable=False, server_default=false()),
+    Column("extended_transparency", String(32)),
+    Index(
+        "ix_events_calendar_event_id", "calendar_id", "event_id", unique=True,
+        sqlite_where=text("series_id IS NULL"), postgresql_where=text("series_id IS NULL"),
+    ),
     Index("ix_events_calendar_remote", "calendar_id", "remote_id"),
     Index("ix_events_account_window", "account_id", "start_at", "end_at"),
     Index("ix_events_account_updated", "account_id", "updated_at"),

@@ -47,6 +47,7 @@ def test_an_event_as_read_events_shows_it(calgate, person):
         ],
         "organizer": {"email": "calendar@calgate.test"},
         "transparency": "opaque",
+        "extended_transparency": "opaque",
         "status": "confirmed",
         "categories": [],
         "recurring": False,

@@ -284,6 +284,8 @@ def event_json(ical: bytes) -> dict[str, Any]:
         "status": "tentative" if occurrence.status == "tentative" else "confirmed",
     }
     body.update({k: v for k, v in (("description", occurrence.description), ("location", occurrence.location)) if v})
+    if str(master.get("CLASS", "")).upper() == "PRIVATE":  # the event_private of calgate's event
+        body["visibility"] = "private"
     rules = master.get("RRULE")
     if rules is not None:
         body["recurrence"] = ["RRULE:" + r.to_ical().decode("utf-8") for r in (rules if isinstance(rules, list) else [rules])]

@@ -33,6 +33,8 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import icalendar
+
 from calgate.domain.calendar_sources import BusyBlock, EventTimeValue, RemoteOccurrence, RemoteResource, SourceError
 from calgate.domain.times import format_time
 from calgate.providers import ical_reader, ical_times
@@ -148,15 +150,19 @@ def event_json(name: str, ical: bytes, *, creating: bool) -> dict[str, Any]:
         raise SourceError("The event has no occurrence to write")
     occurrence = occurrences[0]
     all_day = len(occurrence.start.time) == 10
+    private, busy_status = _master_flags(ical)
     body: dict[str, Any] = {
         "subject": occurrence.summary,
         "body": {"contentType": "text", "content": occurrence.description or ""},
         "start": _write_time(occurrence.start, occurrence.start_at, all_day),
         "end": _write_time(occurrence.end, occurrence.end_at, all_day),
         "isAllDay": all_day,
-        "showAs": "free" if occurrence.transparency == "transparent" else "tentative" if occurrence.status == "tentative" else "busy",
+        "showAs": _SHOW_AS.get(busy_status or "")
+        or ("free" if occurrence.transparency == "transparent" else "tentative" if occurrence.status == "tentative" else "busy"),
         "location": {"displayName": occurrence.location or ""},
     }
+    if private:
+        body["sensitivity"] = "private"
     if creating:
         body["transactionId"] = transaction_id(name)
     return body
@@ -175,3 +181,17 @@ def _write_time(value: EventTimeValue, instant: dt.datetime, all_day: bool) -> d
         return {"dateTime": instant.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
     local = instant.astimezone(ZoneInfo(zone_name))
     return {"dateTime": local.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": zone_name}
+
+
+# Outlook's busy status (X-MICROSOFT-CDO-BUSYSTATUS, from calgate's extended_transparency) as Graph's showAs.
+_SHOW_AS = {"FREE": "free", "TENTATIVE": "tentative", "BUSY": "busy", "OOF": "oof", "WORKINGELSEWHERE": "workingElsewhere"}
+
+
+def _master_flags(ical: bytes) -> tuple[bool, str | None]:
+    """Whether calgate's resource is private (CLASS) and its Outlook busy status, if any."""
+    try:
+        master = next(c for c in icalendar.Calendar.from_ical(ical).walk("VEVENT") if "RECURRENCE-ID" not in c)
+    except Exception:  # icalendar raises many kinds on bad data; read_resource has read it already
+        return False, None
+    status = master.get("X-MICROSOFT-CDO-BUSYSTATUS")
+    return str(master.get("CLASS", "")).upper() == "PRIVATE", str(status).upper() if status else None
