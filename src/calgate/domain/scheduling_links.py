@@ -203,7 +203,9 @@ def template_problems(event: object) -> dict[str, list[tuple[str, str]]]:
         events.EventInput.from_params(probe)
     except ValidationFailed as exc:
         return {"event": [(k, f"event.{name}: {d}") for name, pairs in exc.errors.items() for k, d in pairs]}
-    for name in ("start", "end"):
+    if not isinstance(event.get("event_id"), str) or not event["event_id"]:
+        return {"event": [("errors.required", "event.event_id must be specified: the booked event is the application's own")]}
+    for name in ("start", "end", "event_uid", "recurrence"):
         if name in event:
-            return {"event": [("errors.not_allowed", f"event.{name} is set by the booking; leave it out")]}
+            return {"event": [("errors.not_allowed", f"event.{name} cannot be part of a booking's event (the booking sets the time of one event)")]}
     return {}

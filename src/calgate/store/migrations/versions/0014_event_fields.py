@@ -7,7 +7,7 @@ Occurrences share their series' ``event_id``, so the unique key on (calendar, ev
 now holds for series (and single events) only: rows whose ``series_id`` is NULL.
 
 Revision ID: 0014_event_fields
-Revises: 0011_element_tokens
+Revises: 0012_real_time_scheduling
 """
 
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_event_fields'
-down_revision = '0011_element_tokens'
+down_revision = '0012_real_time_scheduling'
 branch_labels = None
 depends_on = None
 
