@@ -45,6 +45,7 @@ ORDER = [
     "enterprise-connect",
     "availability",
     "smart-invites",
+    "real-time-scheduling",
     "element-tokens",
     "migrating-from-cronofy",
     "operations",
