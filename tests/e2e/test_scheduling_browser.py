@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.support.api import connect_and_exchange
 from tests.support.application_calendars import AppCalendar, make_application_calendar
 from tests.support.connect import csrf
 from tests.support.factories import AppCredentials, make_application
@@ -68,7 +69,7 @@ def shown_days(page: Page) -> list[tuple[str, list[str]]]:
 
 @pytest.fixture
 def app(calgate: LiveServer) -> AppCredentials:
-    return make_application(calgate.services, name="Globex Hiring")
+    return make_application(calgate.services, features={"no_calendar"}, name="Globex Hiring")
 
 
 @pytest.fixture
@@ -111,7 +112,8 @@ def contexts(browser: Browser) -> Iterator[Callable[..., tuple[Page, Landed]]]:
         context.close()
 
 
-def make_link(client, room: AppCalendar) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def make_link(client, room: AppCalendar, *also: dict[str, str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A link over the room's free time, booked into the room (and ``also`` these calendars)."""
     availability = {
         "participants": [{"members": [room.sub], "required": "all"}],
         "required_duration": {"minutes": 30},
@@ -123,7 +125,7 @@ def make_link(client, room: AppCalendar) -> dict[str, Any]:  # type: ignore[no-u
     }
     link = client.real_time_scheduling(
         availability, {"redirect_uri": f"{APP_URL}/callback", "state": STATE}, dict(EVENT),
-        [{"sub": room.sub, "calendar_id": room.calendar_id}], redirect_urls={"completed_url": DONE},
+        [{"sub": room.sub, "calendar_id": room.calendar_id}, *also], redirect_urls={"completed_url": DONE},
     )["real_time_scheduling"]
     return dict(link)
 
@@ -161,6 +163,7 @@ def test_with_javascript_the_page_opens_in_the_browsers_zone_and_books(calgate, 
     expect(page.get_by_label("Times are shown in")).to_have_value("America/New_York")
     expect(page.get_by_role("heading", level=1)).to_have_text("Intro call with Globex")
     assert shown_days(page) == expected_days("America/New_York")
+    expect(page.get_by_text("The invitation is sent")).to_have_count(0)  # a room alone invites no one
     page.screenshot(path=artifacts / "rts-js-new-york.png", full_page=True)
 
     [(second_day, second_day_times)] = expected_days("America/New_York")[1:]
@@ -233,6 +236,7 @@ def test_without_javascript_the_zone_is_chosen_in_the_form_and_the_keyboard_book
     local = STARTS[2].astimezone(ZoneInfo("Asia/Tokyo"))
     expect(page.locator("main")).to_contain_text(f"{local:%A} {local.day} {local:%B %Y, %H:%M} – 00:30 (Asia/Tokyo)")
     expect(page.get_by_role("radio")).to_have_count(0)
+    expect(page.get_by_text("An invitation is on its way")).to_have_count(0)  # an application calendar invites no one
     page.screenshot(path=artifacts / "rts-booked.png", full_page=True)
 
 
@@ -304,9 +308,17 @@ def unlabelled(page: Page) -> list[str]:
     ))
 
 
-def test_the_page_is_built_for_assistive_technology(calgate, client, room, contexts, artifacts) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def person_calendar(calgate: LiveServer, app: AppCredentials) -> dict[str, str]:
+    """A No Access person's hosted calendar: it mails its event's attendees an invitation."""
+    person = connect_and_exchange(calgate, app, access_mode="no_calendar")
+    calendars = httpx.get(f"{calgate.url}/v1/calendars", headers=person.headers).json()["calendars"]
+    return {"sub": person.account_id, "calendar_id": calendars[0]["calendar_id"]}
+
+
+def test_the_page_is_built_for_assistive_technology(calgate, client, room, person_calendar, contexts, artifacts) -> None:  # type: ignore[no-untyped-def]
     page, _ = contexts(timezone_id="Europe/London")
-    link = make_link(client, room)
+    link = make_link(client, room, person_calendar)
     page.goto(link["url"])
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_title("Choose a time: Intro call with Globex · calgate")
@@ -334,7 +346,7 @@ def test_the_page_is_built_for_assistive_technology(calgate, client, room, conte
     expect(alerts.nth(1)).to_have_text("Enter your email address, such as name@example.com")
     email = page.get_by_label("Your email address")
     expect(email).to_have_attribute("aria-invalid", "true")
-    expect(email).to_have_accessible_description(re.compile(r"^Enter your email address, such as name@example\.com"))
+    expect(email).to_have_accessible_description("Enter your email address, such as name@example.com The invitation is sent to this address.")
     expect(email).to_have_value("not-an-address")
     expect(page.get_by_role("radio").first).to_have_accessible_description("Choose one of the times")
     expect(page.get_by_role("heading", level=1)).to_have_count(1)

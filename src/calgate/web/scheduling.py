@@ -96,6 +96,7 @@ def _page(request: Request, services: Services, token: str, link: model.Scheduli
     with services.reader() as uow:
         application = uow.applications.get(link.application_id)
         assert application is not None
+        invites = scheduling_links.invites_booker(uow, link)
         try:
             slots = scheduling_booking.offered(uow, application, link, wire.asked(link.request["availability"]), utcnow(), _stale(services))
         except ValidationFailed:
@@ -106,7 +107,7 @@ def _page(request: Request, services: Services, token: str, link: model.Scheduli
         request, "scheduling/page.html", status=status, token=token, event=event, days=_days(slots, zone),
         duration=int(wire.asked(link.request["availability"]).query.duration.total_seconds() // 60),
         zone_name=zone_name, zone_chosen=chosen, zones=zone_names(), errors=errors or {}, form=form or {},
-        can_refuse=bool(link.request.get("callback_urls", {}).get("no_times_suitable_url")),
+        invites=invites, can_refuse=bool(link.request.get("callback_urls", {}).get("no_times_suitable_url")),
     )
 
 
