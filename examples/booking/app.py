@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The demo's web pages: connect your calendar, see what you connected (and revoke it), book a
-meeting with the team, and the push notification receiver that makes the booking page
+meeting with the team, send someone a scheduling link (they pick the time on calgate's page)
+and see whether they have, and the push notification receiver that makes the booking page
 refresh itself. Server-rendered; the only script is a three-line poll of ``/version``."""
 
 from __future__ import annotations
@@ -120,6 +121,39 @@ def create_app(config: Config) -> FastAPI:
             raise HTTPException(404)
         return page(request, "booked.html", booking=booking)
 
+    # -- scheduling links (Real-Time Scheduling): the invitee picks a time on calgate's page ----
+
+    @app.get("/links", response_class=HTMLResponse)
+    def scheduling_links(request: Request, error: str | None = None) -> HTMLResponse:
+        sent = [{**link, "status": sdk.scheduling_link_status(config, link)} for link in store.read()["scheduling_links"][:5]]
+        return page(request, "links.html", status_code=422 if error else 200, sent=sent, error=error)
+
+    @app.post("/links")
+    def send_link(email: str = Form("")) -> RedirectResponse:
+        email = email.strip()
+        if "@" not in email or any(c.isspace() for c in email):
+            return RedirectResponse("/links?error=email", status_code=303)
+        link = sdk.send_scheduling_link(config, store, email)
+        return RedirectResponse(f"/links/{link['key']}", status_code=303)
+
+    @app.get("/links/{key}", response_class=HTMLResponse)
+    def scheduling_link(request: Request, key: str) -> HTMLResponse:
+        link = _sent(store, key)
+        return page(request, "link.html", link=link, status=sdk.scheduling_link_status(config, link), mailto=_mailto(link))
+
+    @app.post("/links/{key}/disable")
+    def disable_link(key: str) -> RedirectResponse:
+        sdk.disable_scheduling_link(config, _sent(store, key), "This link has been withdrawn. Ask us for a new one.")
+        return RedirectResponse(f"/links/{key}", status_code=303)
+
+    @app.get("/scheduled", response_class=HTMLResponse)
+    def scheduled(request: Request, state: str = "") -> HTMLResponse:
+        """Where calgate sends the invitee once booked (redirect_urls.completed_url + state)."""
+        link = store.scheduling_link(state)
+        if link is None:
+            return page(request, "error.html", status_code=404, detail="We sent no scheduling link with that state.")
+        return page(request, "scheduled.html", link=link, status=sdk.scheduling_link_status(config, link))
+
     # -- push notifications -------------------------------------------------------------------
 
     @app.post("/push/{sub}")
@@ -149,6 +183,19 @@ def _known(store: Store, sub: str) -> dict[str, Any]:
     return dict(record)
 
 
+def _sent(store: Store, key: str) -> dict[str, Any]:
+    link = store.scheduling_link(key)
+    if link is None:
+        raise HTTPException(404, "No such scheduling link here")
+    return link
+
+
+def _mailto(link: dict[str, Any]) -> str:
+    """"Email it": the demo has no mail of its own, so it opens the team member's mail program."""
+    body = f"Pick a time for a 30-minute meeting with our team:\n\n{link['url']}\n"
+    return f"mailto:{quote(link['email'])}?subject={quote('Book a meeting with our team')}&body={quote(body)}"
+
+
 def _by_day(slots: list[dict[str, Any]], tzid: str) -> list[tuple[str, list[dict[str, Any]]]]:
     """Slots grouped by their local day, each with its local time for the button."""
     zone = ZoneInfo(tzid)
@@ -168,5 +215,6 @@ def _templates(config: Config) -> Jinja2Templates:
         return moment.strftime("%a %d %b %Y, %H:%M")
 
     templates.env.filters["local"] = local
+    templates.env.filters["local_time"] = lambda value: local(value)[-5:]  # just "14:30"
     templates.env.globals.update(mode_labels={k: v[0] for k, v in links.MODES.items()}, modes=links.MODES)
     return templates

@@ -198,6 +198,55 @@ def answers(config: Config, store: Store, booking: dict[str, Any]) -> dict[str, 
     return found
 
 
+# -- scheduling links (Real-Time Scheduling) -----------------------------------------------------
+
+
+def send_scheduling_link(config: Config, store: Store, email: str) -> dict[str, Any]:
+    """A link where ``email`` picks a time with the team on calgate's own page: the team's
+    availability for the next week (their availability rules, 15 minutes kept clear), booked
+    into both team calendars; calgate invites the person with the address they give there. The
+    visitor comes back to ``/scheduled?state=…`` (``redirect_urls.completed_url`` plus the
+    ``oauth.state`` we chose), which is how the demo knows whose link it was."""
+    key = "link-" + secrets.token_hex(6)
+    team = store.read()["team"]
+    start = _next_half_hour(dt.datetime.now(dt.timezone.utc))
+    availability = {
+        "participants": [{"members": [{"sub": sub, "managed_availability": True} for sub in team], "required": "all"}],
+        "required_duration": MEETING_MINUTES,
+        "start_interval": MEETING_MINUTES,
+        "buffer": {"before": {"minutes": BUFFER_MINUTES}, "after": {"minutes": BUFFER_MINUTES}},
+        "available_periods": [{"start": _utc(start), "end": _utc(start + dt.timedelta(days=DAYS_AHEAD))}],
+    }
+    event = {
+        "event_id": key,
+        "summary": "Meeting with our team",
+        "description": "Half an hour with Priya and Marcus, booked through a scheduling link from the calgate booking demo.",
+        "tzid": config.tzid,
+    }
+    targets = [{"sub": sub, "calendar_id": member["calendar_id"]} for sub, member in team.items()]
+    created = app_client(config).real_time_scheduling(
+        availability,
+        {"redirect_uri": f"{config.public_url}/scheduled", "state": key},
+        event,
+        targets,
+        redirect_urls={"completed_url": f"{config.public_url}/scheduled"},
+    )["real_time_scheduling"]
+    link = {"key": key, "email": email, "real_time_scheduling_id": created["real_time_scheduling_id"], "url": created["url"]}
+    store.add_scheduling_link(link)
+    return link
+
+
+def scheduling_link_status(config: Config, link: dict[str, Any]) -> dict[str, Any]:
+    """The link as calgate sees it now: ``status`` open, completed (``event`` then has its
+    start and end) or disabled."""
+    answer = app_client(config).get_real_time_scheduling_status(real_time_scheduling_id=link["real_time_scheduling_id"])
+    return dict(answer["real_time_scheduling"])
+
+
+def disable_scheduling_link(config: Config, link: dict[str, Any], message: str) -> None:
+    app_client(config).disable_real_time_scheduling_link(link["real_time_scheduling_id"], message)
+
+
 # -- the team ------------------------------------------------------------------------------------
 
 TEAM = [

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """Everything the demo remembers, in one small JSON file: the team, the connected people and
-their tokens, the bookings, the last push notifications and a version number that moves
+their tokens, the bookings, the scheduling links it sent, the last push notifications and a version number that moves
 whenever a notification arrives (the booking page polls it to know when to refresh).
 
 A real application keeps this in its database; a file keeps the sample easy to read. One lock
@@ -22,7 +22,7 @@ State = dict[str, Any]
 
 
 def empty() -> State:
-    return {"team": {}, "people": {}, "bookings": [], "notifications": [], "version": 0}
+    return {"team": {}, "people": {}, "bookings": [], "scheduling_links": [], "notifications": [], "version": 0}
 
 
 class Store:
@@ -71,6 +71,15 @@ class Store:
             state["bookings"].insert(0, booking)
 
         self.change(edit)
+
+    def add_scheduling_link(self, link: dict[str, Any]) -> None:
+        def edit(state: State) -> None:
+            state["scheduling_links"].insert(0, link)
+
+        self.change(edit)
+
+    def scheduling_link(self, key: str) -> dict[str, Any] | None:
+        return next((link for link in self.read()["scheduling_links"] if link["key"] == key), None)
 
     def add_notification(self, entry: dict[str, Any]) -> None:
         def edit(state: State) -> None:

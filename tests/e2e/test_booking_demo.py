@@ -8,7 +8,9 @@ Free/Busy and her CalDAV server (a real Radicale, where she is busy at the first
 could offer) through calgate's chooser; the booking page offers only times when everyone is
 free, with the buffer kept; a booking reaches both of them as iMIP invitations; forged push
 notifications are refused, while calgate's own (Ada accepting by email) make the booking page
-refresh itself. Screenshots of each page go to test-artifacts/demo-*.png.
+refresh itself. Then a scheduling link: the demo creates one for an invitee (Real-Time
+Scheduling, through pycronofy), the invitee books on calgate's page, and the demo sees it
+completed. Screenshots of each page go to test-artifacts/demo-*.png.
 """
 
 from __future__ import annotations
@@ -325,3 +327,63 @@ def test_book_a_meeting_with_the_team(
     page.get_by_role("link", name="Book a meeting").first.click()
     expect(page.locator("#slots button.slot").first).to_be_visible()
     expect(page.get_by_role("link", name=grace)).to_have_count(0)
+
+
+def test_send_a_scheduling_link(calgate: LiveServer, demo: Demo, page: Page, artifacts: Path) -> None:
+    invitee = f"biff-{secrets.token_hex(3)}@example.test"
+    page.goto(f"{demo.url}/book")
+    expect(page.locator("button.slot").first).to_be_visible()
+    team_first = slot_starts(page)[0]
+
+    # The team member creates a link for the invitee and sees it, open.
+    page.goto(demo.url)
+    page.get_by_role("link", name="Send a scheduling link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Send a scheduling link")
+    page.get_by_label("Their email address").fill(invitee)
+    page.get_by_role("button", name="Create scheduling link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Scheduling link for {invitee}")
+    expect(page.locator("#link-status")).to_have_text("open")
+    url = str(page.locator("#scheduling-url").get_attribute("href"))
+    assert url.startswith(f"{calgate.url}/rts/")
+    mailto = str(page.get_by_role("link", name=f"Email it to {invitee}").get_attribute("href"))
+    assert urlsplit(mailto).path == invitee.replace("@", "%40") and url in parse_qs(urlsplit(mailto).query)["body"][0]
+    page.screenshot(path=artifacts / "demo-link.png", full_page=True)
+
+    # The invitee opens it: calgate's page offers the team's times; they book the first.
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meeting with our team")
+    first = page.get_by_role("radio").first
+    chosen = str(first.get_attribute("value"))
+    assert chosen == team_first  # the same availability the demo's booking page asks for
+    first.check()
+    page.get_by_label("Your name").fill("Biff Tannen")
+    page.get_by_label("Your email address").fill(invitee)
+    page.screenshot(path=artifacts / "demo-link-calgate-page.png", full_page=True)
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: you're booked with our team")
+    expect(page.locator("#booked-start")).to_have_attribute("datetime", chosen)
+    page.screenshot(path=artifacts / "demo-link-scheduled.png", full_page=True)
+
+    # Back in the demo: completed, for that time, and gone from the team's availability.
+    page.goto(demo.url)
+    page.get_by_role("link", name="Send a scheduling link").first.click()
+    expect(page.locator("#sent .link-status")).to_have_text(["completed"])
+    page.get_by_role("link", name=invitee).click()
+    expect(page.locator("#link-status")).to_have_text("completed")
+    expect(page.locator("#booked-start")).to_have_attribute("datetime", chosen)
+    expect(page.get_by_role("button", name="Withdraw the link")).to_have_count(0)
+    page.screenshot(path=artifacts / "demo-link-completed.png", full_page=True)
+    page.goto(f"{demo.url}/book")
+    expect(page.locator("button.slot").first).to_be_visible()
+    assert chosen not in slot_starts(page)
+
+    # A second link, withdrawn: calgate's page then shows the demo's message.
+    page.goto(f"{demo.url}/links")
+    page.get_by_label("Their email address").fill("marty@example.test")
+    page.get_by_role("button", name="Create scheduling link").click()
+    second = str(page.locator("#scheduling-url").get_attribute("href"))
+    page.get_by_role("button", name="Withdraw the link").click()
+    expect(page.locator("#link-status")).to_have_text("disabled")
+    page.goto(second)
+    expect(page.get_by_role("heading", level=1)).to_have_text("This scheduling link is closed")
+    expect(page.get_by_role("status")).to_have_text("This link has been withdrawn. Ask us for a new one.")

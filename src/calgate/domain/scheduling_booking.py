@@ -17,7 +17,9 @@ Which calendars get the event: with ``event_creation`` ``default``, every target
 whose member is among the chosen slot's participants (a target whose sub the query does not
 name at all, e.g. an organizer's, always); with ``single``, the first of those only, and the
 other participants' ``attendee`` entries are invited to it. The person who booked is invited
-as an attendee (with the name and address they gave).
+as an attendee (with the name and address they gave); the calendars mail the invitation, so
+when every target is an application calendar (which invite no one) nobody is mailed, and the
+booking records that (``booker_invited``) for the page to say so.
 """
 
 from __future__ import annotations
@@ -133,12 +135,12 @@ def book(
     slot = next((s for s in offered(uow, application, link, asked, now, stale_after) if s.start == start), None)
     if slot is None:
         raise SlotTaken("that time is no longer available")
-    written = _write(uow, application, link, slot, booker, now)
+    written, invited = _write(uow, application, link, slot, booker, now)
     link.status, link.updated_at = scheduling_links.COMPLETED, now
     link.booking = {
         "start": times.format_time(slot.start), "end": times.format_time(slot.end),
         "participants": list(slot.participants), "booker": {"email": booker.email, "display_name": booker.display_name},
-        "tzid": booker.tzid, "written": written, "booked_at": times.format_time(now),
+        "tzid": booker.tzid, "written": written, "booked_at": times.format_time(now), "booker_invited": invited,
     }
     _callback(uow, link, "completed", now)
     return link
@@ -160,7 +162,11 @@ def _chosen(link: model.SchedulingLink, participants: Sequence[str]) -> tuple[li
     return [organizer], others
 
 
-def _write(uow: UnitOfWork, application: model.Application, link: model.SchedulingLink, slot: Available, booker: Booker, now: dt.datetime) -> list[dict[str, str]]:
+def _write(
+    uow: UnitOfWork, application: model.Application, link: model.SchedulingLink, slot: Available, booker: Booker, now: dt.datetime,
+) -> tuple[list[dict[str, str]], bool]:
+    """The events written, and whether the booker is invited by email: every calendar but an
+    application calendar sends its attendees an invitation (``events._deliver``)."""
     template = dict(link.request["event"])
     tzid = template.get("tzid") or "Etc/UTC"
     targets, others = _chosen(link, slot.participants)
@@ -173,7 +179,7 @@ def _write(uow: UnitOfWork, application: model.Application, link: model.Scheduli
         "attendees": {**attendees, "invite": invite},
     }
     command = events.EventInput.from_params(params)
-    written = []
+    written, invited = [], False
     for target in targets:
         caller = scheduling_links.writer(uow, application, target.sub)
         if caller is None:
@@ -183,7 +189,8 @@ def _write(uow: UnitOfWork, application: model.Application, link: model.Scheduli
         except (NotFound, ValidationFailed) as exc:
             raise TargetGone(f"the calendar {target.calendar_id} can no longer be written") from exc
         written.append({"sub": target.sub, "calendar_id": target.calendar_id, "event_uid": event.id})
-    return written
+        invited = invited or not caller.account.is_application_calendar
+    return written, invited
 
 
 def no_times_suitable(uow: UnitOfWork, token: str, now: dt.datetime) -> model.SchedulingLink:

@@ -81,6 +81,13 @@ def targets_of(link: model.SchedulingLink) -> list[Target]:
     return [Target(t["sub"], t["calendar_id"], t.get("attendee")) for t in link.request["target_calendars"]]
 
 
+def invites_booker(uow: UnitOfWork, link: model.SchedulingLink) -> bool:
+    """Whether a booking sends the booker an invitation: some target is a calendar that mails
+    its attendees, i.e. not an application calendar (``events._deliver``)."""
+    found = [uow.accounts.get(t.sub) for t in targets_of(link)]
+    return any(account is not None and not account.is_application_calendar for account in found)
+
+
 def minimum_notice(link: model.SchedulingLink) -> dt.timedelta:
     return dt.timedelta(minutes=int(link.request.get("minimum_notice_minutes", 0)))
 

@@ -83,16 +83,20 @@ def _page(request: Request, services: Services, token: str, link: model.Scheduli
     if link.status == scheduling_links.DISABLED:
         return render(request, "scheduling/closed.html", status=410, link=link, message=link.display_message)
     zone_name, chosen = (zone_name, True) if zone_name else _zone_of(request, link)
-    zone = times.zone(zone_name)
     event = link.request["event"]
     if link.status == scheduling_links.COMPLETED:
         booking = link.booking or {}
+        if not chosen and booking.get("tzid"):
+            zone_name = booking["tzid"]  # the booker coming back: their zone, not the link's
+        zone = times.zone(zone_name)
         start = times.parse_time(booking.get("start"), "start").astimezone(zone)
         end = times.parse_time(booking.get("end"), "end").astimezone(zone)
         return render(request, "scheduling/booked.html", event=event, start=start, end=end, zone_name=zone_name, booking=booking)
+    zone = times.zone(zone_name)
     with services.reader() as uow:
         application = uow.applications.get(link.application_id)
         assert application is not None
+        invites = scheduling_links.invites_booker(uow, link)
         try:
             slots = scheduling_booking.offered(uow, application, link, wire.asked(link.request["availability"]), utcnow(), _stale(services))
         except ValidationFailed:
@@ -103,7 +107,7 @@ def _page(request: Request, services: Services, token: str, link: model.Scheduli
         request, "scheduling/page.html", status=status, token=token, event=event, days=_days(slots, zone),
         duration=int(wire.asked(link.request["availability"]).query.duration.total_seconds() // 60),
         zone_name=zone_name, zone_chosen=chosen, zones=zone_names(), errors=errors or {}, form=form or {},
-        can_refuse=bool(link.request.get("callback_urls", {}).get("no_times_suitable_url")),
+        invites=invites, can_refuse=bool(link.request.get("callback_urls", {}).get("no_times_suitable_url")),
     )
 
 

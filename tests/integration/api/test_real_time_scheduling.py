@@ -162,6 +162,7 @@ def test_booking_writes_the_event_invites_the_visitor_redirects_and_calls_back_s
     with browser_for(calgate) as browser:  # the link books nothing more; it shows the booking
         again = open_page(calgate, link, browser)
     assert again.status_code == 200 and "booked" in again.text and 'name="slot"' not in again.text
+    assert "An invitation is on its way to marty@example.com" in again.text  # the No Access person's calendar sent it
 
 
 def test_a_time_booked_through_another_link_is_gone(calgate, client, room):
