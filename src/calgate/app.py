@@ -33,6 +33,7 @@ from calgate.api import (
     service_accounts,
     smart_invites,
 )
+from calgate.api.element_cors import ElementCors
 from calgate.config import Settings
 from calgate.services import Services, create_services
 from calgate.web import connect, dashboard, enterprise_connect, ics, pages, relink, scheduling
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     errors.install(app)
     ops.install(app, services)
+    app.add_middleware(ElementCors)
     for module in (
         oauth,
         application_calendars,
