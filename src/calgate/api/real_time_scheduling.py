@@ -14,6 +14,12 @@ notes §4.10): a link where one person picks a time and the event is booked.
 ``disabled``; calgate adds ``booking`` once completed (the slot, its participants, who booked,
 and the events written). Another application's link is a 404. The page behind ``url`` is
 ``web/scheduling``.
+
+**Real-Time Sequencing** (``/v1/real_time_sequencing``, the same four routes; Cronofy's alpha):
+``availability.sequence`` holds the steps as Sequenced Availability takes them, each with an
+optional ``event`` of its own; the page offers whole sequences and booking writes one event per
+step. Answers say ``real_time_sequencing`` (id ``seq_…``); creation also repeats ``url`` at the
+top, where pycronofy's test of it reads it.
 """
 
 from __future__ import annotations
@@ -39,8 +45,9 @@ def page_url(services: Services, token: str) -> str:
 
 
 def _wire(services: Services, link: model.SchedulingLink) -> dict[str, Any]:
+    noun = scheduling_links.noun(link)
     shaped: dict[str, Any] = {
-        "real_time_scheduling_id": link.id,
+        f"{noun}_id": link.id,
         "url": page_url(services, services.box.open(link.token_sealed)),
         "event": scheduling_links.event_of(link),
         "status": link.status,
@@ -48,8 +55,9 @@ def _wire(services: Services, link: model.SchedulingLink) -> dict[str, Any]:
     if link.status == scheduling_links.DISABLED:
         shaped["display_message"] = link.display_message
     if link.booking:
-        shaped["booking"] = {k: link.booking[k] for k in ("start", "end", "participants", "booker", "tzid", "written")}
-    return {"real_time_scheduling": shaped}
+        keys = ("start", "end", "participants", "booker", "tzid", "written", "sequence")
+        shaped["booking"] = {k: link.booking[k] for k in keys if k in link.booking}
+    return {noun: shaped}
 
 
 @router.post("/real_time_scheduling")
@@ -76,4 +84,40 @@ def status_by_id(real_time_scheduling_id: str, application: ApiKeyApplication, s
 @router.post("/real_time_scheduling/{real_time_scheduling_id}/disable")
 def disable_link(real_time_scheduling_id: str, application: ApiKeyApplication, params: Params, services: ServicesDep) -> JSONResponse:
     link = services.run(lambda uow: scheduling_links.disable(uow, application, real_time_scheduling_id, params.get("display_message"), utcnow()))
+    return json_response(_wire(services, link))
+
+
+# Real-Time Sequencing (docs.cronofy.com/developers/api-alpha/sequenced-scheduling/real-time-sequencing):
+# the same link, whose availability is a sequence of steps; the answers say real_time_sequencing.
+SEQUENCING = scheduling_links.SEQUENCING
+
+
+@router.post("/real_time_sequencing")
+def create_sequencing_link(application: ApiKeyApplication, params: Params, services: ServicesDep) -> JSONResponse:
+    request = wire.link_request(params, SEQUENCING)
+    link, token = services.run(lambda uow: scheduling_links.create(uow, application, request, services.box, utcnow()))
+    url = page_url(services, token)
+    # ``url`` at the top too: pycronofy's own test of this alpha endpoint reads it there.
+    return json_response({SEQUENCING: {"real_time_sequencing_id": link.id, "url": url}, "url": url})
+
+
+@router.get("/real_time_sequencing")
+def sequencing_status_by_token(application: ApiKeyApplication, params: Params, services: ServicesDep) -> JSONResponse:
+    with services.reader() as uow:
+        link = scheduling_links.find(uow, application, token=text(params, "token"), kind=SEQUENCING)
+    return json_response(_wire(services, link))
+
+
+@router.get("/real_time_sequencing/{real_time_sequencing_id}")
+def sequencing_status_by_id(real_time_sequencing_id: str, application: ApiKeyApplication, services: ServicesDep) -> JSONResponse:
+    with services.reader() as uow:
+        link = scheduling_links.find(uow, application, link_id=real_time_sequencing_id, kind=SEQUENCING)
+    return json_response(_wire(services, link))
+
+
+@router.post("/real_time_sequencing/{real_time_sequencing_id}/disable")
+def disable_sequencing_link(real_time_sequencing_id: str, application: ApiKeyApplication, params: Params, services: ServicesDep) -> JSONResponse:
+    link = services.run(
+        lambda uow: scheduling_links.disable(uow, application, real_time_sequencing_id, params.get("display_message"), utcnow(), SEQUENCING)
+    )
     return json_response(_wire(services, link))

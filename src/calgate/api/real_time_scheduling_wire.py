@@ -41,10 +41,21 @@ def _add(errors: Errors, name: str, key: str, description: str) -> None:
     errors.setdefault(name, []).append((f"errors.{key}", description))
 
 
-def asked(availability: dict[str, Any]) -> scheduling_booking.Asked:
-    """The link's stored availability as the engine's groups and query."""
-    request = availability_wire.availability(availability)
+def asked(stored: dict[str, Any]) -> scheduling_booking.Asked:
+    """A link's stored request's availability as the engine's groups and query (or steps)."""
+    if stored.get("kind") == scheduling_links.SEQUENCING:
+        steps, max_results = availability_wire.sequenced(stored["availability"])
+        return scheduling_booking.Asked((), steps[0].query, tuple(steps), max_results)
+    request = availability_wire.availability(stored["availability"])
     return scheduling_booking.Asked(request.groups, request.query)
+
+
+def _refiled(exc: ValidationFailed, errors: Errors) -> None:
+    """The Availability parser's problems, filed under ``availability``."""
+    for name, pairs in exc.errors.items():
+        for key, description in pairs:
+            text = description if description.startswith(name) else f"{name}: {description}"
+            errors.setdefault("availability", []).append((key, f"availability.{text}"))
 
 
 def _availability(value: object, errors: Errors) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -54,13 +65,37 @@ def _availability(value: object, errors: Errors) -> tuple[dict[str, Any], tuple[
     try:
         request = availability_wire.availability(value)
     except ValidationFailed as exc:
-        for name, pairs in exc.errors.items():
-            for key, description in pairs:
-                text = description if description.startswith(name) else f"{name}: {description}"
-                errors.setdefault("availability", []).append((key, f"availability.{text}"))
+        _refiled(exc, errors)
         return {}, ()
     members = tuple(dict.fromkeys(m.sub for g in request.groups for m in g.members))
     return dict(value), members
+
+
+def _sequence(value: object, errors: Errors) -> tuple[dict[str, Any], tuple[str, ...], dict[str, dict[str, Any]]]:
+    """Real-Time Sequencing's ``availability``: ``sequence`` steps (as Sequenced Availability
+    reads them), each with an optional ``event`` of its own; and the subs it names."""
+    if not isinstance(value, dict) or not value.get("sequence"):
+        _add(errors, "availability", "required", "availability must hold a sequence of steps, as Sequenced Availability takes them")
+        return {}, (), {}
+    try:
+        steps, _ = availability_wire.sequenced(value)
+    except ValidationFailed as exc:
+        _refiled(exc, errors)
+        return {}, (), {}
+    own: dict[str, dict[str, Any]] = {}
+    for index, step in enumerate(value["sequence"]):
+        event = step.get("event") if isinstance(step, dict) else None
+        if event is None:
+            continue
+        problems = scheduling_links.template_problems(event)
+        for key, description in problems.get("event", []):
+            _add(errors, "availability", key.removeprefix("errors."), f"availability.sequence[{index}].{description}")
+        if not problems:
+            own[str(steps[index].sequence_id)] = dict(event)
+    if len({s.sequence_id for s in steps}) != len(steps):
+        _add(errors, "availability", "invalid", "availability.sequence: each step needs its own sequence_id")
+    members = tuple(dict.fromkeys(m.sub for step in steps for g in step.groups for m in g.members))
+    return dict(value), members, own
 
 
 def _attendee(value: object, where: str, errors: Errors) -> dict[str, str] | None:
@@ -123,7 +158,9 @@ def _urls(value: object, name: str, keys: tuple[str, ...], errors: Errors) -> di
     return found
 
 
-def link_request(params: dict[str, Any]) -> scheduling_links.LinkRequest:
+def link_request(params: dict[str, Any], kind: str = scheduling_links.SCHEDULING) -> scheduling_links.LinkRequest:
+    """``POST /v1/real_time_scheduling``'s body, or ``POST /v1/real_time_sequencing``'s (whose
+    ``availability`` is a sequence)."""
     errors: Errors = {}
     oauth = params.get("oauth")
     if not isinstance(oauth, dict):
@@ -135,7 +172,11 @@ def link_request(params: dict[str, Any]) -> scheduling_links.LinkRequest:
         _add(errors, "oauth.state", "invalid", "oauth.state must be a string")
     event = params.get("event")
     errors.update(scheduling_links.template_problems(event))
-    availability, members = _availability(params.get("availability"), errors)
+    step_events: dict[str, dict[str, Any]] = {}
+    if kind == scheduling_links.SEQUENCING:
+        availability, members, step_events = _sequence(params.get("availability"), errors)
+    else:
+        availability, members = _availability(params.get("availability"), errors)
     targets = _targets(params.get("target_calendars"), errors)
     notice = _notice(params.get("minimum_notice"), errors)
     callbacks = _urls(params.get("callback_urls"), "callback_urls", CALLBACK_KEYS, errors)
@@ -158,5 +199,5 @@ def link_request(params: dict[str, Any]) -> scheduling_links.LinkRequest:
     return scheduling_links.LinkRequest(
         availability=availability, members=members, event=dict(event), targets=targets, redirect_uri=redirect_uri,
         state=state, minimum_notice=notice, callback_urls=callbacks, completed_redirect=redirects.get("completed_url"),
-        tzid=str(tzid) if tzid else None, event_creation=str(creation),
+        tzid=str(tzid) if tzid else None, event_creation=str(creation), kind=kind, step_events=step_events,
     )

@@ -13,6 +13,10 @@ no_calendar) — the link becomes completed, and the completed callback is queue
 racing for one time (through one link or two links over the same people): the second waits
 for the first, then finds the time busy (``SlotTaken``) and is shown the times left.
 
+**Real-Time Sequencing** links offer sequences instead (``sequenced_availability``: one slot
+per step, each after the one before); booking writes each step's event (the step's own
+``event``, else the link's with ``-<sequence_id>`` added to its ``event_id``) by the same rule.
+
 Which calendars get the event: with ``event_creation`` ``default``, every target calendar
 whose member is among the chosen slot's participants (a target whose sub the query does not
 name at all, e.g. an organizer's, always); with ``single``, the first of those only, and the
@@ -29,9 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from calgate.domain import availability_inputs, events, ids, model, scheduling_links, times
-from calgate.domain.availability.types import Available, Interval, Query
+from calgate.domain import availability_inputs, events, ids, model, scheduling_links, sequenced_availability, times
+from calgate.domain.availability.types import Interval, Query
 from calgate.domain.availability_inputs import GroupRequest
+from calgate.domain.sequenced_availability import Placed, StepRequest
 from calgate.domain.errors import CalgateError, NotFound, ValidationFailed
 from calgate.domain.ports import UnitOfWork
 
@@ -83,10 +88,37 @@ class Booker:
 
 @dataclass(frozen=True)
 class Asked:
-    """The link's availability query, read (``api/availability_wire``) from its request."""
+    """The link's availability query, read (``api/availability_wire``) from its request: one
+    query (Real-Time Scheduling), or ``steps`` of a sequence (Real-Time Sequencing)."""
 
     groups: tuple[GroupRequest, ...]
     query: Query
+    steps: tuple[StepRequest, ...] = ()
+    max_results: int = 512
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One time the page offers: a slot, or one slot per step of a sequence (in step order)."""
+
+    parts: tuple[Placed, ...]
+
+    @property
+    def key(self) -> str:
+        """How the page's form names it: the parts' starts."""
+        return ",".join(times.format_time(p.slot.start) for p in self.parts)
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.parts[0].slot.start
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.parts[-1].slot.end
+
+    @property
+    def participants(self) -> list[str]:
+        return list(dict.fromkeys(sub for p in self.parts for sub in p.slot.participants))
 
 
 def _from(query: Query, earliest: dt.datetime) -> Query | None:
@@ -105,23 +137,34 @@ def _from(query: Query, earliest: dt.datetime) -> Query | None:
 def offered(
     uow: UnitOfWork, application: model.Application, link: model.SchedulingLink, asked: Asked, now: dt.datetime,
     stale_after: dt.timedelta | None = None,
-) -> list[Available]:
+) -> list[Choice]:
     """The times the link offers now, earliest first (none once it is not open)."""
     if link.status != scheduling_links.OPEN:
         return []
-    query = _from(asked.query, now + scheduling_links.minimum_notice(link))
+    earliest = now + scheduling_links.minimum_notice(link)
+    reading = availability_inputs.Reading(stale_after=stale_after) if stale_after is not None else None
+    if asked.steps:
+        steps = []
+        for step in asked.steps:
+            query = _from(step.query, earliest)
+            if query is None:
+                return []
+            steps.append(replace(step, query=query))
+        chains = sequenced_availability.answer(uow, application, steps, asked.max_results, now, reading)
+        return [Choice(tuple(chain)) for chain in chains]
+    query = _from(asked.query, earliest)
     if query is None:
         return []
-    reading = availability_inputs.Reading(stale_after=stale_after) if stale_after is not None else None
-    return availability_inputs.available(uow, application, asked.groups, query, now, reading)
+    return [Choice((Placed("", slot),)) for slot in availability_inputs.available(uow, application, asked.groups, query, now, reading)]
 
 
 def book(
-    uow: UnitOfWork, token: str, start: dt.datetime, booker: Booker, asked: Asked, now: dt.datetime,
+    uow: UnitOfWork, token: str, key: str, booker: Booker, asked: Asked, now: dt.datetime,
     stale_after: dt.timedelta | None = None,
 ) -> model.SchedulingLink:
-    """Book the slot starting at ``start`` through the link of ``token`` (see the module's
-    docstring). Raises ``LinkClosed``, ``SlotTaken`` or ``TargetGone``; commits nothing itself."""
+    """Book the offered time named ``key`` (``Choice.key``) through the link of ``token`` (see
+    the module's docstring). Raises ``LinkClosed``, ``SlotTaken`` or ``TargetGone``; commits
+    nothing itself."""
     link = uow.scheduling_links.by_token(_digest(token), for_update=True)
     if link is None:
         raise NotFound("real_time_scheduling")
@@ -132,16 +175,22 @@ def book(
         raise NotFound("real_time_scheduling")
     targets = scheduling_links.targets_of(link)
     uow.accounts.lock([*link.request["members"], *(t.sub for t in targets)])
-    slot = next((s for s in offered(uow, application, link, asked, now, stale_after) if s.start == start), None)
-    if slot is None:
+    choice = next((c for c in offered(uow, application, link, asked, now, stale_after) if c.key == key), None)
+    if choice is None:
         raise SlotTaken("that time is no longer available")
-    written, invited = _write(uow, application, link, slot, booker, now)
+    written, invited = _write(uow, application, link, choice, booker, now)
     link.status, link.updated_at = scheduling_links.COMPLETED, now
     link.booking = {
-        "start": times.format_time(slot.start), "end": times.format_time(slot.end),
-        "participants": list(slot.participants), "booker": {"email": booker.email, "display_name": booker.display_name},
+        "start": times.format_time(choice.start), "end": times.format_time(choice.end),
+        "participants": choice.participants, "booker": {"email": booker.email, "display_name": booker.display_name},
         "tzid": booker.tzid, "written": written, "booked_at": times.format_time(now), "booker_invited": invited,
     }
+    if asked.steps:
+        link.booking["sequence"] = [
+            {"sequence_id": p.sequence_id, "start": times.format_time(p.slot.start), "end": times.format_time(p.slot.end),
+             "participants": list(p.slot.participants)}
+            for p in choice.parts
+        ]
     _callback(uow, link, "completed", now)
     return link
 
@@ -163,33 +212,38 @@ def _chosen(link: model.SchedulingLink, participants: Sequence[str]) -> tuple[li
 
 
 def _write(
-    uow: UnitOfWork, application: model.Application, link: model.SchedulingLink, slot: Available, booker: Booker, now: dt.datetime,
+    uow: UnitOfWork, application: model.Application, link: model.SchedulingLink, choice: Choice, booker: Booker, now: dt.datetime,
 ) -> tuple[list[dict[str, str]], bool]:
-    """The events written, and whether the booker is invited by email: every calendar but an
-    application calendar sends its attendees an invitation (``events._deliver``)."""
-    template = dict(link.request["event"])
-    tzid = template.get("tzid") or "Etc/UTC"
-    targets, others = _chosen(link, slot.participants)
-    attendees = dict(template.get("attendees") or {})
-    invite = [*attendees.get("invite", []), *others, {"email": booker.email, **({"display_name": booker.display_name} if booker.display_name else {})}]
-    params: dict[str, Any] = {
-        **template,
-        "start": {"time": times.format_time(slot.start), "tzid": tzid},
-        "end": {"time": times.format_time(slot.end), "tzid": tzid},
-        "attendees": {**attendees, "invite": invite},
-    }
-    command = events.EventInput.from_params(params)
+    """The events written (one per part of the choice and target calendar), and whether the
+    booker is invited by email: every calendar but an application calendar sends its
+    attendees an invitation (``events._deliver``)."""
     written, invited = [], False
-    for target in targets:
-        caller = scheduling_links.writer(uow, application, target.sub)
-        if caller is None:
-            raise TargetGone(f"{target.sub} no longer lets the application create events")
-        try:
-            event = events.upsert(uow, caller, target.calendar_id, command, now)
-        except (NotFound, ValidationFailed) as exc:
-            raise TargetGone(f"the calendar {target.calendar_id} can no longer be written") from exc
-        written.append({"sub": target.sub, "calendar_id": target.calendar_id, "event_uid": event.id})
-        invited = invited or not caller.account.is_application_calendar
+    for part in choice.parts:
+        template = scheduling_links.template_of(link, part.sequence_id)
+        tzid = template.get("tzid") or "Etc/UTC"
+        targets, others = _chosen(link, part.slot.participants)
+        attendees = dict(template.get("attendees") or {})
+        person = {"email": booker.email, **({"display_name": booker.display_name} if booker.display_name else {})}
+        params: dict[str, Any] = {
+            **template,
+            "start": {"time": times.format_time(part.slot.start), "tzid": tzid},
+            "end": {"time": times.format_time(part.slot.end), "tzid": tzid},
+            "attendees": {**attendees, "invite": [*attendees.get("invite", []), *others, person]},
+        }
+        command = events.EventInput.from_params(params)
+        for target in targets:
+            caller = scheduling_links.writer(uow, application, target.sub)
+            if caller is None:
+                raise TargetGone(f"{target.sub} no longer lets the application create events")
+            try:
+                event = events.upsert(uow, caller, target.calendar_id, command, now)
+            except (NotFound, ValidationFailed) as exc:
+                raise TargetGone(f"the calendar {target.calendar_id} can no longer be written") from exc
+            written.append({
+                "sub": target.sub, "calendar_id": target.calendar_id, "event_uid": event.id,
+                **({"sequence_id": part.sequence_id} if part.sequence_id else {}),
+            })
+            invited = invited or not caller.account.is_application_calendar
     return written, invited
 
 
@@ -221,15 +275,18 @@ def _callback(uow: UnitOfWork, link: model.SchedulingLink, kind: str, now: dt.da
     url = link.request.get("callback_urls", {}).get(f"{kind}_url")
     if not url:
         return
+    noun = scheduling_links.noun(link)
     body: dict[str, Any] = {
         "notification": {"type": kind, "triggered_at": times.format_time(now)},
-        "real_time_scheduling": {"real_time_scheduling_id": link.id, "status": link.status},
+        noun: {f"{noun}_id": link.id, "status": link.status},
         "event": scheduling_links.event_of(link),
     }
     if kind == "completed" and link.booking:
         body["participants"] = [{"sub": sub} for sub in link.booking["participants"]]
         body["user"] = {"tzid": link.booking["tzid"], **link.booking["booker"]}
         body["targets"] = link.booking["written"]
+        if "sequence" in link.booking:
+            body["sequence"] = link.booking["sequence"]
     uow.jobs.enqueue(
         scheduling_links.CALLBACK,
         {"application_id": link.application_id, "callback_url": url, "real_time_scheduling_id": link.id, "body": body},

@@ -24,6 +24,7 @@ from calgate.domain.errors import NotFound, ValidationFailed
 from calgate.domain.ports import SecretBox, UnitOfWork
 
 OPEN, COMPLETED, DISABLED = "open", "completed", "disabled"
+SCHEDULING, SEQUENCING = "real_time_scheduling", "real_time_sequencing"  # the kinds of link, as the wire names them
 DEFAULT, SINGLE = "default", "single"  # event_creation
 CALLBACK = "real_time_scheduling_callback"  # the job kind of the signed callbacks
 MAX_DISPLAY_MESSAGE = 500
@@ -59,9 +60,13 @@ class LinkRequest:
     completed_redirect: str | None = None  # redirect_urls.completed_url
     tzid: str | None = None
     event_creation: str = DEFAULT
+    kind: str = SCHEDULING
+    step_events: dict[str, dict[str, Any]] = field(default_factory=dict)  # sequencing: each step's own event
 
     def stored(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
+            "step_events": dict(self.step_events),
             "availability": self.availability,
             "members": list(self.members),
             "event": self.event,
@@ -86,6 +91,23 @@ def invites_booker(uow: UnitOfWork, link: model.SchedulingLink) -> bool:
     its attendees, i.e. not an application calendar (``events._deliver``)."""
     found = [uow.accounts.get(t.sub) for t in targets_of(link)]
     return any(account is not None and not account.is_application_calendar for account in found)
+
+
+def noun(link: model.SchedulingLink) -> str:
+    """``real_time_scheduling`` or ``real_time_sequencing``: the link's kind as the wire names it."""
+    return str(link.request.get("kind", SCHEDULING))
+
+
+def template_of(link: model.SchedulingLink, sequence_id: str = "") -> dict[str, Any]:
+    """The event to write for one step (``""``: the link's only event). A step without an event
+    of its own takes the link's, its ``event_id`` suffixed with the step's id."""
+    event = dict(link.request["event"])
+    if not sequence_id:
+        return event
+    own = (link.request.get("step_events") or {}).get(sequence_id)
+    if own:
+        return {**event, **own}
+    return {**event, "event_id": f"{event['event_id']}-{sequence_id}"}
 
 
 def minimum_notice(link: model.SchedulingLink) -> dt.timedelta:
@@ -147,23 +169,27 @@ def create(uow: UnitOfWork, application: model.Application, request: LinkRequest
     _check_targets(uow, application, request.targets)
     token = ids.new_secret(TOKEN_BYTES)
     link = model.SchedulingLink(
-        id=ids.new_id("sch"), application_id=application.id, token_digest=ids.digest(token),
+        id=ids.new_id("seq" if request.kind == SEQUENCING else "sch"), application_id=application.id, token_digest=ids.digest(token),
         token_sealed=box.seal(token), request=request.stored(), created_at=now, updated_at=now,
     )
     uow.scheduling_links.add(link)
     return link, token
 
 
-def find(uow: UnitOfWork, application: model.Application, *, link_id: str | None = None, token: str | None = None, for_update: bool = False) -> model.SchedulingLink:
-    """The application's link by id or by URL token; another application's is NotFound."""
+def find(
+    uow: UnitOfWork, application: model.Application, *, link_id: str | None = None, token: str | None = None,
+    for_update: bool = False, kind: str = SCHEDULING,
+) -> model.SchedulingLink:
+    """The application's link of ``kind`` by id or by URL token; another application's (or
+    another kind's) is NotFound."""
     if token is not None:
         link = uow.scheduling_links.by_token(ids.digest(token), for_update=for_update)
     elif link_id is not None:
         link = uow.scheduling_links.get(link_id)
     else:
         raise ValidationFailed.single("token", "required", "token (or the link's id in the path) must be specified")
-    if link is None or link.application_id != application.id:
-        raise NotFound("real_time_scheduling")
+    if link is None or link.application_id != application.id or noun(link) != kind:
+        raise NotFound(kind)
     return link
 
 
@@ -175,7 +201,9 @@ def visited(uow: UnitOfWork, token: str) -> model.SchedulingLink:
     return link
 
 
-def disable(uow: UnitOfWork, application: model.Application, link_id: str, display_message: object, now: dt.datetime) -> model.SchedulingLink:
+def disable(
+    uow: UnitOfWork, application: model.Application, link_id: str, display_message: object, now: dt.datetime, kind: str = SCHEDULING,
+) -> model.SchedulingLink:
     """Turn the link off; visitors see ``display_message``. A completed link stays completed
     (Cronofy: only a link not yet completed can be disabled); disabling twice updates the
     message."""
@@ -183,10 +211,10 @@ def disable(uow: UnitOfWork, application: model.Application, link_id: str, displ
         raise ValidationFailed.single("display_message", "required", "display_message must be specified")
     if len(display_message) > MAX_DISPLAY_MESSAGE:
         raise ValidationFailed.single("display_message", "too_long", f"display_message must be at most {MAX_DISPLAY_MESSAGE} characters")
-    link = find(uow, application, link_id=link_id)
+    link = find(uow, application, link_id=link_id, kind=kind)
     uow.scheduling_links.by_token(link.token_digest, for_update=True)  # one change of status at a time
     if link.status == COMPLETED:
-        raise ValidationFailed.single("real_time_scheduling_id", "invalid", "the link was completed: a time was booked through it")
+        raise ValidationFailed.single(f"{kind}_id", "invalid", "the link was completed: a time was booked through it")
     link.status, link.display_message, link.updated_at = DISABLED, display_message, now
     return link
 

@@ -24,7 +24,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from calgate.api import real_time_scheduling_wire as wire
 from calgate.api.deps import ServicesDep
 from calgate.domain import model, scheduling_booking, scheduling_links, times
-from calgate.domain.availability.types import Available
 from calgate.domain.errors import NotFound, ValidationFailed
 from calgate.domain.model import utcnow
 from calgate.services import Services
@@ -43,15 +42,23 @@ def zone_names() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Day:
     label: str  # "Tuesday 8 December 2026"
-    slots: list[tuple[str, str]]  # (value: the slot's UTC start, label: "09:30 – 10:00")
+    slots: list[tuple[str, str]]  # (value: ``Choice.key``, label: "09:30 – 10:00")
 
 
-def _days(slots: list[Available], zone: dt.tzinfo) -> list[Day]:
+def _days(choices: list[scheduling_booking.Choice], zone: dt.tzinfo, link: model.SchedulingLink) -> list[Day]:
+    """The choices by the local day they start on; a sequence is labelled step by step."""
     days: dict[dt.date, Day] = {}
-    for slot in slots:
-        start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    for choice in choices:
+        start = choice.start.astimezone(zone)
         day = days.setdefault(start.date(), Day(f"{start:%A} {start.day} {start:%B %Y}", []))
-        day.slots.append((times.format_time(slot.start), f"{start:%H:%M} – {end:%H:%M}"))
+        labels = []
+        for part in choice.parts:
+            begins, ends = part.slot.start.astimezone(zone), part.slot.end.astimezone(zone)
+            label = f"{begins:%H:%M} – {ends:%H:%M}"
+            if part.sequence_id:
+                label += f" {scheduling_links.template_of(link, part.sequence_id).get('summary', part.sequence_id)}"
+            labels.append(label)
+        day.slots.append((choice.key, ", then ".join(labels)))
     return list(days.values())
 
 
@@ -91,21 +98,27 @@ def _page(request: Request, services: Services, token: str, link: model.Scheduli
         zone = times.zone(zone_name)
         start = times.parse_time(booking.get("start"), "start").astimezone(zone)
         end = times.parse_time(booking.get("end"), "end").astimezone(zone)
-        return render(request, "scheduling/booked.html", event=event, start=start, end=end, zone_name=zone_name, booking=booking)
+        steps = [
+            (scheduling_links.template_of(link, p["sequence_id"]).get("summary", p["sequence_id"]),
+             times.parse_time(p["start"], "start").astimezone(zone), times.parse_time(p["end"], "end").astimezone(zone))
+            for p in booking.get("sequence", [])
+        ]
+        return render(request, "scheduling/booked.html", event=event, start=start, end=end, zone_name=zone_name, booking=booking, steps=steps)
     zone = times.zone(zone_name)
+    asked = wire.asked(link.request)
     with services.reader() as uow:
         application = uow.applications.get(link.application_id)
         assert application is not None
         invites = scheduling_links.invites_booker(uow, link)
         try:
-            slots = scheduling_booking.offered(uow, application, link, wire.asked(link.request["availability"]), utcnow(), _stale(services))
+            slots = scheduling_booking.offered(uow, application, link, asked, utcnow(), _stale(services))
         except ValidationFailed:
             slots = []  # a member who can no longer take part: nothing can be offered
     if not slots:
         services.run(lambda uow: scheduling_booking.no_times_displayed(uow, token, utcnow()))
     return render(
-        request, "scheduling/page.html", status=status, token=token, event=event, days=_days(slots, zone),
-        duration=int(wire.asked(link.request["availability"]).query.duration.total_seconds() // 60),
+        request, "scheduling/page.html", status=status, token=token, event=event, days=_days(slots, zone, link),
+        duration=None if asked.steps else int(asked.query.duration.total_seconds() // 60),
         zone_name=zone_name, zone_chosen=chosen, zones=zone_names(), errors=errors or {}, form=form or {},
         invites=invites, can_refuse=bool(link.request.get("callback_urls", {}).get("no_times_suitable_url")),
     )
@@ -143,15 +156,14 @@ def book(token: str, request: Request, form: FormDep, services: ServicesDep) -> 
         booker = scheduling_booking.Booker.from_form(form.get("email"), form.get("display_name"), zone_name)
     except ValidationFailed as exc:
         errors.update(field_errors(exc))
-    try:
-        start = times.parse_time(form.get("slot"), "slot")
-    except ValidationFailed:
+    key = form.get("slot") or ""
+    if not key:
         errors["slot"] = "Choose one of the times"
     if errors:
         return _page(request, services, token, link, status=422, zone_name=zone_name, errors=errors, form=form)
-    asked = wire.asked(link.request["availability"])
+    asked = wire.asked(link.request)
     try:
-        booked = services.run(lambda uow: scheduling_booking.book(uow, token, start, booker, asked, utcnow(), _stale(services)))
+        booked = services.run(lambda uow: scheduling_booking.book(uow, token, key, booker, asked, utcnow(), _stale(services)))
     except scheduling_booking.LinkClosed as closed:
         return _page(request, services, token, closed.link, zone_name=zone_name)
     except scheduling_booking.SlotTaken:

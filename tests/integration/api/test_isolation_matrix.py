@@ -321,8 +321,15 @@ ATTACKS: list[Attack] = [
             ("get_b_rts_by_token", "GET", "/v1/real_time_scheduling", "/v1/real_time_scheduling", {"params": {"token": "{b_rts_token}"}}),
             ("disable_b_rts", "POST", "/v1/real_time_scheduling/{real_time_scheduling_id}/disable",
              "/v1/real_time_scheduling/{b_rts}/disable", {"json": {"display_message": "closed by alpha"}}),
+            ("get_b_rts_as_sequencing", "GET", "/v1/real_time_sequencing/{real_time_sequencing_id}", "/v1/real_time_sequencing/{b_rts}", {}),
+            ("get_b_rts_token_as_sequencing", "GET", "/v1/real_time_sequencing", "/v1/real_time_sequencing", {"params": {"token": "{b_rts_token}"}}),
+            ("disable_b_rts_as_sequencing", "POST", "/v1/real_time_sequencing/{real_time_sequencing_id}/disable",
+             "/v1/real_time_sequencing/{b_rts}/disable", {"json": {"display_message": "closed by alpha"}}),
         )
     ),
+    Attack("rtseq_over_b_acc", ("POST", "/v1/real_time_sequencing"), "/v1/real_time_sequencing",
+           bearer_kinds(UNAUTHENTICATED, api_key=invalid("availability", "errors.unknown_sub"), sa=UNAUTHENTICATED),
+           json={**rts("{a_sub}", ("{a_sub}", "{a_cal}")), "availability": sequenced({"sub": "{b_acc}"})}),
     *(
         Attack(f"rts_over_b[{s}]", ("POST", "/v1/real_time_scheduling"), "/v1/real_time_scheduling",
                bearer_kinds(UNAUTHENTICATED, api_key=invalid(field_name, key), sa=UNAUTHENTICATED), json=rts(member, target))
