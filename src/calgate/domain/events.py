@@ -2,7 +2,8 @@
 """Managed events: the application's own events in an account's calendars (Cronofy's Create
 or Update Event, Delete Event and Bulk Delete).
 
-Where a write goes is the access-mode policy's answer for the calendar's profile: hosted
+Where a write goes is the access-mode policy's answer for the calendar's profile (when the
+event was created: an event keeps its way across mode changes, ``access_modes.event_delivery``): hosted
 calendars keep the event, and when the policy delivers by email invitation (free_busy,
 no_calendar) the person gets an iTIP REQUEST or CANCEL (``invites``). An upsert that changes
 nothing changes nothing: no new SEQUENCE, no new invitation.
@@ -184,9 +185,10 @@ def _fingerprint(event: model.Event) -> str:
 
 
 def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: model.Event, method: str, removed: list[dict[str, str]] | None = None) -> None:
-    """Send the change the way the profile's access mode says writes reach the person, and
-    invite (or uninvite) the event's attendees by email."""
-    if profile.policy.write_delivery is access_modes.WriteDelivery.EMAIL_INVITE:
+    """Send the change the way the event reaches the person (its first version's way, which
+    the profile's access mode chose: ``access_modes.event_delivery``), and invite (or
+    uninvite) the event's attendees by email."""
+    if access_modes.event_delivery(event.delivery, profile.policy) is access_modes.WriteDelivery.EMAIL_INVITE:
         invites.send(uow, caller.account, event, method, removed or [], application=caller.application)
     elif profile.provider != access_modes.HOSTED_PROVIDER:
         # Written into the person's calendar by a job (``provider_writes``): durable with the
@@ -213,6 +215,7 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
             application_id=caller.application.id, event_id=command.event_id, summary=command.summary,
             start={}, end={}, start_at=now, end_at=now, created_at=now, updated_at=now,
             participation_status=profile.policy.initial_participation_status,
+            delivery=profile.policy.write_delivery.value,
         )
     was_deleted = event.deleted
     attendees = {a["email"]: a for a in event.attendees}

@@ -163,6 +163,10 @@ class Event:
     moved_from_start_at: dt.datetime | None = None
     moved_from_end_at: dt.datetime | None = None
     tags: list[str] = field(default_factory=list)  # the application's private tags (values)
+    # How the application's event reaches the person (``access_modes.WriteDelivery`` value):
+    # set with its first version, kept across mode changes (``access_modes.event_delivery``).
+    # None for the person's own events.
+    delivery: str | None = None
 
     def move(self, start_at: dt.datetime, end_at: dt.datetime) -> None:
         """New instants; the old ones are remembered when the event had any and they differ."""

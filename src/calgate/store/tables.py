@@ -168,6 +168,7 @@ events = Table(
     Column("moved_from_start_at", UTCDateTime()),
     Column("moved_from_end_at", UTCDateTime()),
     Column("tags", JSON, nullable=False, server_default=text("'[]'")),
+    Column("delivery", String(16)),
     Index("ix_events_calendar_event_id", "calendar_id", "event_id", unique=True),
     Index("ix_events_calendar_remote", "calendar_id", "remote_id"),
     Index("ix_events_account_window", "account_id", "start_at", "end_at"),
