@@ -205,9 +205,12 @@ def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: mod
 def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInput, now: dt.datetime) -> model.Event:
     caller.require(scopes.CREATE_EVENT)
     calendar, profile = accounts.own_calendar(uow, caller, calendar_id)
-    if calendar.readonly:
-        raise ValidationFailed.single("calendar_id", "read_only", "The calendar is read-only")
     event = uow.events.by_event_id(calendar.id, command.event_id)
+    delivery = access_modes.event_delivery(event.delivery if event else None, profile.policy)
+    if calendar.readonly and delivery is access_modes.WriteDelivery.PROVIDER:
+        # (An invitation by email needs no write access: Graph lists a free_busy calendar as
+        # read-only, and an event handed over from read_write stays manageable there.)
+        raise ValidationFailed.single("calendar_id", "read_only", "The calendar is read-only")
     created = event is None
     if event is None:
         event = model.Event(
