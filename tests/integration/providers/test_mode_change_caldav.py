@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.integration.store._timelines import assert_consistent
-from tests.support.api import bearer
+from tests.support.api import bearer, connect_and_exchange
 from tests.support.caldav import connect_caldav, private_event
 from tests.support.factories import make_application
 from tests.support.mode_change import calendar_ids, events, invitation_methods, profiles, stored_text
@@ -155,6 +155,30 @@ def test_read_write_to_free_busy_erases_every_detail_at_once(calgate, radicale, 
     sync_and_wait(calgate, after.account_id)  # later syncs read busy time only
     assert busy(calgate, after) == [*PERSON_BUSY, ("16:30", "17:00", "busy")]  # the copy that stayed in the calendar
     assert marker not in stored_text(calgate) and marker not in caplog.text
+    assert_consistent(calgate.services)
+
+
+def test_no_calendar_to_a_provider_reads_the_calendar_at_once(calgate, radicale):  # type: ignore[no-untyped-def]
+    app = make_application(calgate.services, features={"free_busy", "no_calendar"})
+    marker = "zq" + secrets.token_hex(6)
+    user, collection = person_with_events(radicale, marker)
+    hosted = connect_and_exchange(calgate, app, email=f"{user.username}@example.com")
+    [hosted_calendar] = calendar_ids(calgate, hosted)
+    call = {"event_id": "call-1", "summary": "Intro call", "start": f"{DAY}T16:30:00Z", "end": f"{DAY}T17:00:00Z"}
+    assert httpx.post(f"{calgate.url}/v1/calendars/{hosted_calendar}/events", json=call, headers=hosted.headers).status_code == 202
+    [own] = events(calgate, hosted, ONE_DAY, include_managed="true")
+    accepted = private_event(DAY, "x", "accepted", "163000", "170000").replace("UID:x-accepted", f"UID:{own['event_uid']}@calgate")
+    radicale.put(f"{collection}accepted.ics", accepted)
+
+    connected = connect_caldav(calgate, app, radicale.url, user, access_mode="read_write")
+    assert connected.account_id == hosted.account_id
+    found = events(calgate, connected, WINDOW, include_managed="true")  # no sync awaited
+    assert sorted(e["summary"] for e in found) == sorted([f"Divorce lawyer {marker}"] * 5 + ["Intro call"])
+    assert busy(calgate, connected) == PERSON_BUSY  # the accepted copy is not the person's own
+    assert free_periods(calgate, app, connected.account_id) == [
+        ("09:00", "10:00"), ("11:00", "13:00"), ("13:30", "15:00"), ("16:00", "16:30"), ("17:00", "18:00"),
+    ]
+    assert hosted_calendar in calendar_ids(calgate, connected)
     assert_consistent(calgate.services)
 
 
