@@ -40,8 +40,12 @@ from calgate.domain.ports import UnitOfWork
 
 def connected_profile(uow: UnitOfWork, account: model.Account, provider: str, identity: str, mode: str) -> model.Profile | None:
     """The account's live profile for this provider account, in whichever mode (one in
-    ``mode`` first, then the newest)."""
-    found = [p for p in uow.profiles.of_account(account.id) if p.revoked_at is None and p.provider == provider and p.name == identity]
+    ``mode`` first, then the newest), of those the person connected themselves."""
+    found = [
+        p for p in uow.profiles.of_account(account.id)
+        if p.revoked_at is None and p.provider == provider and p.name == identity
+        and p.service_account_id is None  # Enterprise Connect keeps the organization's mode
+    ]
     found.sort(key=lambda p: (p.access_mode == mode, p.created_at))
     return found[-1] if found else None
 
