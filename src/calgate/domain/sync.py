@@ -375,11 +375,12 @@ def failed(uow: UnitOfWork, profile_id: str, message: str, interval: dt.timedelt
     return delay
 
 
-def disconnected(uow: UnitOfWork, profile_id: str, message: str) -> None:
+def disconnected(uow: UnitOfWork, profile_id: str, message: str, access_mode: str = "") -> None:
     """The provider refused the credentials: the profile needs relinking. The application hears
-    of it once (``profile_disconnected``); syncs stop until the person relinks."""
+    of it once (``profile_disconnected``); syncs stop until the person relinks. (Not when the
+    refused read was in ``access_mode`` and the person has since connected in another.)"""
     profile = uow.profiles.get(profile_id)
-    if profile is None or not profile.connected:
+    if profile is None or not profile.connected or access_mode not in ("", profile.access_mode):
         return
     profile.connected, profile.sync_error = False, message[:500]
     channels.notify_profile(uow, profile.account_id, "profile_disconnected")

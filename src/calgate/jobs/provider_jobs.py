@@ -95,7 +95,7 @@ class ProviderJobs:
         except SourceAuthFailed as exc:
             log.warning("sync of %s: credentials refused", profile_id)
             with self.db.uow() as uow:
-                sync.disconnected(uow, profile_id, str(exc))
+                sync.disconnected(uow, profile_id, str(exc), plan.access_mode)
                 uow.commit()
             return
         except SourceUnavailable as exc:
