@@ -39,6 +39,7 @@ ORDER = [
     "no-calendar",
     "free-busy",
     "read-write",
+    "changing-mode",
     "google",
     "microsoft",
     "caldav",

@@ -11,6 +11,10 @@ looks like on the wire. Nothing outside this module compares mode names.
     read_write    yes            written to the calendar   the calendar's events   (always offered)
     free_busy     no             email invitations (iMIP)  the app's own only      "Free/Busy access mode"
     no_calendar   hosted only    email invitations (iMIP)  the hosted calendar's   "No Calendar Access mode"
+
+A person may connect the same calendar again in another mode (``mode_change``): what that
+change does is answered here too (``ModeChange``), and how each of the application's events
+reaches the person afterwards (``event_delivery``).
 """
 
 from __future__ import annotations
@@ -210,3 +214,54 @@ def resolve_choice(
         # person connects a calendar in Read-Write.
         chosen = READ_WRITE
     return ModeChoice(mode=chosen, provider=provider)
+
+
+@dataclass(frozen=True)
+class ModeChange:
+    """What connecting an already connected calendar again in another mode does to it.
+
+    - ``reads_details``: the calendar is read again, in full and with details, before the
+      person is sent back (free_busy → read_write); its busy blocks go in that transaction.
+    - ``erases_details``: every detail of the person's own events is deleted in the
+      transaction that changes the mode, their busy time kept as busy blocks until the next
+      (busy-only) sync replaces them (read_write → free_busy).
+    - ``hands_over``: the application's events written into the calendar become invitations:
+      their later changes reach the person by email, since the new mode may not write there.
+    """
+
+    before: AccessModePolicy
+    after: AccessModePolicy
+
+    @property
+    def changes(self) -> bool:
+        return self.before is not self.after
+
+    @property
+    def reads_details(self) -> bool:
+        return self.changes and self.after.stores_event_details and not self.before.stores_event_details
+
+    @property
+    def erases_details(self) -> bool:
+        return self.changes and self.before.stores_event_details and not self.after.stores_event_details
+
+    @property
+    def hands_over(self) -> bool:
+        return (
+            self.changes and self.before.write_delivery is WriteDelivery.PROVIDER
+            and self.after.write_delivery is WriteDelivery.EMAIL_INVITE
+        )
+
+
+def mode_change(before: str, after: str) -> ModeChange:
+    return ModeChange(policy(before), policy(after))
+
+
+def event_delivery(held: str | None, profile_policy: AccessModePolicy) -> WriteDelivery:
+    """How a change to one of the application's events reaches the person: the way its first
+    version did (``Event.delivery``), whatever the mode is now, so an invitation the person
+    accepted is never written into their calendar beside it after an upgrade; an event with
+    none recorded yet takes the profile's mode. (A downgrade re-records the events written
+    into the calendar as invitations: ``ModeChange.hands_over``.)"""
+    if held is not None:
+        return WriteDelivery(held)
+    return profile_policy.write_delivery

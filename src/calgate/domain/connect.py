@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from calgate.domain import access_modes, accounts, authorization, ids, model, scopes, sync
+from calgate.domain import access_modes, accounts, authorization, ids, mode_change, model, scopes, sync
 from calgate.domain.calendar_sources import RemoteCalendar
 from calgate.domain.developers import normalize_email, valid_email
 from calgate.domain.errors import AuthorizeError, ValidationFailed
@@ -226,10 +226,15 @@ def allow_provider(
     calendars: list[RemoteCalendar],
     now: dt.datetime,
     code_ttl: int,
+    first_read: sync.Fetched | None = None,
 ) -> str:
     """Allow on the consent screen for a connected provider: the account (by the address the
     provider vouched for), its profile holding the sealed credentials, the calendars the server
-    listed, a first sync queued at once, a grant, and the authorization code."""
+    listed, a first sync queued at once, a grant, and the authorization code.
+
+    The same provider account connected again in another mode keeps its profile and changes
+    its mode (``mode_change``); ``first_read`` is what the flow read for it beforehand
+    (``mode_change.first_read_plan``), applied in this same transaction."""
     policy = access_modes.POLICIES.get(request.access_mode or "")
     if policy is None or policy.hosted or request.provider not in policy.providers:
         raise ValidationFailed.single("provider_name", "invalid", "Choose a calendar provider first")
@@ -238,14 +243,8 @@ def allow_provider(
     if account is None:
         account = model.Account(id=ids.new_id("acc"), application_id=app.id, email=email, name=identity)
         uow.accounts.add(account)
-    profile = next(
-        (
-            p
-            for p in uow.profiles.of_account(account.id)
-            if p.revoked_at is None and p.provider == request.provider and p.name == identity and p.access_mode == policy.name
-        ),
-        None,
-    )
+    profile = mode_change.connected_profile(uow, account, request.provider, identity, policy.name)
+    reads_details = profile is not None and mode_change.change(uow, profile, policy.name, calendars, now).reads_details
     if profile is None:
         profile = model.Profile(
             id=ids.new_id("pro"), account_id=account.id, provider=request.provider, access_mode=policy.name,
@@ -254,6 +253,11 @@ def allow_provider(
         uow.profiles.add(profile)
     profile.credentials_sealed, profile.connected, profile.sync_error = credentials_sealed, True, None
     sync.match_calendars(uow, profile, calendars, now)
+    if first_read is not None and first_read.plan.access_mode == policy.name and first_read.plan.profile_id in ("", profile.id):
+        uow.flush()
+        sync.apply(uow, replace(first_read, plan=replace(first_read.plan, profile_id=profile.id)), now)
+    elif reads_details:  # the read failed: the details come with the sync queued now
+        profile.initial_sync_done = False
     sync.request_sync(uow, profile, now)
     grant = model.Grant(
         id=ids.new_id("grt"), application_id=app.id, account_id=account.id, scope=request.scope, access_mode=policy.name

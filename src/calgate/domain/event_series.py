@@ -22,7 +22,7 @@ from calgate.domain.ports import UnitOfWork
 # What an occurrence copies from its series besides its times.
 _SHARED = (
     "summary", "description", "location", "url", "reminders", "transparency", "color", "attendees",
-    "participation_status", "sequence", "tags", "conferencing", "event_private", "extended_transparency",
+    "participation_status", "sequence", "tags", "conferencing", "event_private", "extended_transparency", "delivery",
 )
 
 

@@ -2,7 +2,8 @@
 """Managed events: the application's own events in an account's calendars (Cronofy's Create
 or Update Event, Delete Event and Bulk Delete).
 
-Where a write goes is the access-mode policy's answer for the calendar's profile: hosted
+Where a write goes is the access-mode policy's answer for the calendar's profile (when the
+event was created: an event keeps its way across mode changes, ``access_modes.event_delivery``): hosted
 calendars keep the event, and when the policy delivers by email invitation (free_busy,
 no_calendar) the person gets an iTIP REQUEST or CANCEL (``invites``). An upsert that changes
 nothing changes nothing: no new SEQUENCE, no new invitation.
@@ -46,9 +47,10 @@ def _fingerprint(event: model.Event) -> str:
 
 
 def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: model.Event, method: str, removed: list[dict[str, str]] | None = None) -> None:
-    """Send the change the way the profile's access mode says writes reach the person, and
-    invite (or uninvite) the event's attendees by email."""
-    if profile.policy.write_delivery is access_modes.WriteDelivery.EMAIL_INVITE:
+    """Send the change the way the event reaches the person (its first version's way, which
+    the profile's access mode chose: ``access_modes.event_delivery``), and invite (or
+    uninvite) the event's attendees by email."""
+    if access_modes.event_delivery(event.delivery, profile.policy) is access_modes.WriteDelivery.EMAIL_INVITE:
         invites.send(uow, caller.account, event, method, removed or [], application=caller.application)
     elif profile.provider != access_modes.HOSTED_PROVIDER:
         # Written into the person's calendar by a job (``provider_writes``): durable with the
@@ -65,11 +67,16 @@ def _deliver(uow: UnitOfWork, caller: Caller, profile: model.Profile, event: mod
 def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInput, now: dt.datetime) -> model.Event:
     caller.require(scopes.CREATE_EVENT)
     calendar, profile = accounts.own_calendar(uow, caller, calendar_id)
-    if calendar.readonly:
-        raise ValidationFailed.single("calendar_id", "read_only", "The calendar is read-only")
     if command.event_uid is not None:
+        if calendar.readonly:  # the person's own event is changed at the provider
+            raise ValidationFailed.single("calendar_id", "read_only", "The calendar is read-only")
         return external_events.upsert(uow, caller, calendar, profile, command, now)
     event = uow.events.by_event_id(calendar.id, command.event_id)
+    delivery = access_modes.event_delivery(event.delivery if event else None, profile.policy)
+    if calendar.readonly and delivery is access_modes.WriteDelivery.PROVIDER:
+        # (An invitation by email needs no write access: Graph lists a free_busy calendar as
+        # read-only, and an event handed over from read_write stays manageable there.)
+        raise ValidationFailed.single("calendar_id", "read_only", "The calendar is read-only")
     created = event is None
     if event is None:
         event = model.Event(
@@ -77,6 +84,7 @@ def upsert(uow: UnitOfWork, caller: Caller, calendar_id: str, command: EventInpu
             application_id=caller.application.id, event_id=command.event_id, summary=command.summary,
             start={}, end={}, start_at=now, end_at=now, created_at=now, updated_at=now,
             participation_status=profile.policy.initial_participation_status,
+            delivery=profile.policy.write_delivery.value,
         )
     rule = recurrence.from_data(event.recurrence) if command.recurrence is KEEP else command.recurrence
     if rule is not None and profile.policy.write_delivery is access_modes.WriteDelivery.PROVIDER and profile.provider in SINGLE_EVENT_PROVIDERS:

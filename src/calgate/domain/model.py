@@ -170,6 +170,10 @@ class Event:
     conferencing: dict[str, str] | None = None  # {"provider_description", "join_url"}
     event_private: bool = False
     extended_transparency: str | None = None  # Cronofy's, when it says more than transparency
+    # How the application's event reaches the person (``access_modes.WriteDelivery`` value):
+    # set with its first version, kept across mode changes (``access_modes.event_delivery``).
+    # None for the person's own events.
+    delivery: str | None = None
 
     def move(self, start_at: dt.datetime, end_at: dt.datetime) -> None:
         """New instants; the old ones are remembered when the event had any and they differ."""

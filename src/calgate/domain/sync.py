@@ -74,6 +74,7 @@ class Plan:
     account_id: str
     stores_event_details: bool
     states: dict[str, SyncState]  # by the calendar's remote_id
+    access_mode: str = ""  # the profile's when planned: a sync read in another mode is dropped
 
 
 @dataclass
@@ -90,7 +91,7 @@ def plan(uow: UnitOfWork, profile_id: str) -> Plan:
     if profile is None or profile.revoked_at is not None or profile.credentials_sealed is None:
         raise NotFound("profile")
     states = {c.remote_id: SyncState.load(c.sync_state) for c in uow.calendars.of_profile(profile.id) if c.remote_id}
-    return Plan(profile.id, profile.account_id, profile.policy.stores_event_details, states)
+    return Plan(profile.id, profile.account_id, profile.policy.stores_event_details, states, profile.access_mode)
 
 
 def fetch(source: CalendarSource, plan: Plan, now: dt.datetime) -> Fetched:
@@ -124,10 +125,15 @@ def _changes(
     return changes, SyncState(changes.sync_state, now)
 
 
-def apply(uow: UnitOfWork, fetched: Fetched, now: dt.datetime) -> None:
+def apply(uow: UnitOfWork, fetched: Fetched, now: dt.datetime) -> bool:
+    """Write what ``fetch`` read. False (nothing written) when the person changed the profile's
+    access mode since ``plan``: what was read belongs to the old mode (details the new one may
+    not keep, or busy blocks beside details), and the next sync reads in the new one."""
     profile = uow.profiles.get(fetched.plan.profile_id)
     if profile is None or profile.revoked_at is not None:
         raise NotFound("profile")
+    if fetched.plan.access_mode and fetched.plan.access_mode != profile.access_mode:
+        return False
     calendars = match_calendars(uow, profile, fetched.calendars, now)
     changed: list[str] = []
     managed_by: set[str] = set()
@@ -136,6 +142,9 @@ def apply(uow: UnitOfWork, fetched: Fetched, now: dt.datetime) -> None:
         if remote.remote_id in fetched.changes:
             touched = _apply_changes(uow, calendar, fetched.changes[remote.remote_id], now)
             calendar.sync_state = fetched.tokens[remote.remote_id].dump()
+            if uow.busy_blocks.of_calendar(calendar.id):  # kept from free_busy until the details came
+                uow.busy_blocks.replace(calendar.id, [])
+                changed.append(calendar.id)
             managed_by |= touched
             if touched or _has_content(fetched.changes[remote.remote_id]):
                 changed.append(calendar.id)
@@ -149,6 +158,7 @@ def apply(uow: UnitOfWork, fetched: Fetched, now: dt.datetime) -> None:
         channels.notify_profile(uow, profile.account_id, "profile_initial_sync_completed")
     elif changed:
         channels.notify_change(uow, profile.account_id, changed, now, managed_by=managed_by - {""})
+    return True
 
 
 def _has_content(changes: Changes) -> bool:
@@ -197,6 +207,8 @@ def _apply_changes(uow: UnitOfWork, calendar: model.Calendar, changes: Changes, 
                     managed_by.add(event.application_id or "")
     new: list[dict[str, Any]] = []
     for resource in changes.changed:
+        if _an_invitation_of_ours(uow, calendar, resource):
+            continue
         existing = held.get(resource.remote_id, [])
         managed = [e for e in existing if e.event_id is not None]
         if managed:  # the application's own event: calgate's copy is the truth, keep the version
@@ -220,6 +232,18 @@ def _apply_changes(uow: UnitOfWork, calendar: model.Calendar, changes: Changes, 
                 event.deleted, event.updated_at = True, now
     uow.events.insert_many(new)
     return managed_by
+
+
+def _an_invitation_of_ours(uow: UnitOfWork, calendar: model.Calendar, resource: RemoteResource) -> bool:
+    """The person's copy of an invitation calgate sent them for an application's event (its UID
+    is the event's, ``Event.ical_uid``), found once they can be read with details (after
+    free_busy or no_calendar): the application's event counts already, so the copy is skipped,
+    never stored a second time as the person's own."""
+    uid = resource.uid or ""
+    if not (uid.startswith("evt_") and uid.endswith("@calgate")):
+        return False
+    event = uow.events.get(uid[: -len("@calgate")])
+    return event is not None and event.account_id == calendar.account_id and event.event_id is not None and event.remote_id != resource.remote_id
 
 
 def _new_event(calendar: model.Calendar, resource: RemoteResource, occurrence: RemoteOccurrence, now: dt.datetime) -> dict[str, Any]:
@@ -351,11 +375,12 @@ def failed(uow: UnitOfWork, profile_id: str, message: str, interval: dt.timedelt
     return delay
 
 
-def disconnected(uow: UnitOfWork, profile_id: str, message: str) -> None:
+def disconnected(uow: UnitOfWork, profile_id: str, message: str, access_mode: str = "") -> None:
     """The provider refused the credentials: the profile needs relinking. The application hears
-    of it once (``profile_disconnected``); syncs stop until the person relinks."""
+    of it once (``profile_disconnected``); syncs stop until the person relinks. (Not when the
+    refused read was in ``access_mode`` and the person has since connected in another.)"""
     profile = uow.profiles.get(profile_id)
-    if profile is None or not profile.connected:
+    if profile is None or not profile.connected or access_mode not in ("", profile.access_mode):
         return
     profile.connected, profile.sync_error = False, message[:500]
     channels.notify_profile(uow, profile.account_id, "profile_disconnected")

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from calgate.domain import ical_resource, model, sync
+from calgate.domain import access_modes, ical_resource, model, sync
 from calgate.domain.calendar_sources import (
     CalendarSource,
     RemoteCalendar,
@@ -95,7 +95,7 @@ class ProviderJobs:
         except SourceAuthFailed as exc:
             log.warning("sync of %s: credentials refused", profile_id)
             with self.db.uow() as uow:
-                sync.disconnected(uow, profile_id, str(exc))
+                sync.disconnected(uow, profile_id, str(exc), plan.access_mode)
                 uow.commit()
             return
         except SourceUnavailable as exc:
@@ -107,11 +107,14 @@ class ProviderJobs:
             return
         with self.db.uow() as uow:
             try:
-                sync.apply(uow, fetched, now)
+                applied = sync.apply(uow, fetched, now)
             except NotFound:
                 return  # revoked while reading
-            self._keep_refreshed(uow, profile_id, credentials, source)
-            self._next(uow, profile_id, now + self.interval, job_id)
+            if applied:
+                self._keep_refreshed(uow, profile_id, credentials, source)
+                self._next(uow, profile_id, now + self.interval, job_id)
+            else:  # the person changed the access mode meanwhile: read again in the new one, with its credentials
+                self._next(uow, profile_id, now, job_id)
             uow.commit()
 
     def _next(self, uow: Any, profile_id: str, at: dt.datetime, job_id: str) -> None:
@@ -128,6 +131,8 @@ class ProviderJobs:
                 return  # nothing left to write to
             if profile.credentials_sealed is None or calendar.remote_id is None:
                 return
+            if access_modes.event_delivery(event.delivery, profile.policy) is not access_modes.WriteDelivery.PROVIDER:
+                return  # handed over as an invitation (the person chose free_busy since): email carries it
             try:
                 provider, credentials = profile.provider, self._credentials(uow, profile)
             except NotFound:

@@ -8,16 +8,21 @@ form, keep the sealed credentials in the flow, and call ``calendars`` again on A
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from calgate.domain import sync
 from calgate.domain.calendar_sources import RemoteCalendar, SourceAuthFailed, SourceError, SourceUnavailable
 from calgate.domain.developers import valid_email
 from calgate.domain.errors import ValidationFailed
 from calgate.providers.caldav import ICLOUD_URL, discover
 from calgate.providers.registry import CALDAV_PROVIDERS, Providers
 
-__all__ = ["CALDAV_PROVIDERS", "ICLOUD_URL", "Linked", "calendars", "link", "link_oauth"]
+__all__ = ["CALDAV_PROVIDERS", "ICLOUD_URL", "Linked", "calendars", "first_read", "link", "link_oauth"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,3 +96,14 @@ def calendars(providers: Providers, provider: str, credentials: dict[str, Any], 
         raise ValidationFailed.single("form", "refused", "Your calendar no longer accepts calgate's access; connect again") from None
     except SourceError as exc:
         raise ValidationFailed.single("form", "unreachable", f"Could not reach your calendar: {exc}") from None
+
+
+def first_read(providers: Providers, provider: str, credentials: dict[str, Any], plan: sync.Plan, now: dt.datetime) -> sync.Fetched | None:
+    """Read the calendar in full before the person is sent back (``mode_change.first_read_plan``).
+    None when the provider does not answer now: the sync queued on Allow reads it instead."""
+    try:
+        with providers.open(provider, credentials, plan.stores_event_details) as source:
+            return sync.fetch(source, plan, now)
+    except SourceError as exc:
+        log.warning("first read of %s before the redirect failed, left to the sync: %s", plan.profile_id or "a new profile", exc)
+        return None

@@ -67,6 +67,9 @@ def make_engine(url: str, pool_size: int | None = None, max_overflow: int | None
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted rows are overwritten with zeros, not left in free pages: the details a
+            # change to free_busy erases (``mode_change``) are gone from the file itself.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -82,6 +85,26 @@ def make_engine(url: str, pool_size: int | None = None, max_overflow: int | None
     engine = create_engine(url, **kwargs)
     _ping_after_idle(engine, PING_AFTER_IDLE)
     return engine
+
+
+ERASED = "calgate.erased"  # Session.info key: this transaction deleted what must leave the files too
+
+
+def wipe_erased(engine: Engine) -> None:
+    """After a commit that erased details (``Events.erase_own``): on SQLite, checkpoint the
+    write-ahead log into the database file and truncate it, so the old versions of the erased
+    pages leave the ``-wal`` file as well (``secure_delete`` already zeroed them in the new
+    ones). On PostgreSQL the dead row versions stay in the table files until VACUUM lets them
+    be overwritten, and in WAL archives and backups taken before (docs/guide/operations.md)."""
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def _ping_after_idle(engine: Engine, idle: float) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from calgate.domain import model
 from calgate.domain.errors import Conflict
 from calgate.store import busy_timelines, tables
+from calgate.store.db import ERASED
 
 T = TypeVar("T")
 
@@ -176,6 +177,19 @@ class Events(Repository[model.Event]):
     def at_provider(self, calendar_id: str) -> list[model.Event]:
         """Events of the calendar that live at its provider (synced, or managed and written)."""
         return self._where(model.Event.calendar_id == calendar_id, model.Event.remote_id.is_not(None))
+
+    def erase_own(self, calendar_id: str) -> int:
+        """Delete the rows (not mark them deleted) of the person's own events in the calendar,
+        deleted ones too: nothing of them is left to read (``mode_change``)."""
+        own = tables.events.c
+        flush(self.session)
+        for obj in [o for o in self.session.identity_map.values() if isinstance(o, model.Event)]:
+            if obj.calendar_id == calendar_id and obj.event_id is None:
+                self.session.expunge(obj)
+        busy_timelines.touch(self.session, [calendar_id])
+        self.session.info[ERASED] = True  # the commit also wipes the files (``db.wipe_erased``)
+        result = self.session.execute(delete(tables.events).where(own.calendar_id == calendar_id, own.event_id.is_(None)))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
         """Many new events at once (a first sync), given as their fields: one multi-row INSERT,

@@ -175,6 +175,7 @@ events = Table(
     Column("conferencing", JSON),
     Column("event_private", Boolean, nullable=False, server_default=false()),
     Column("extended_transparency", String(32)),
+    Column("delivery", String(16)),
     Index(
         "ix_events_calendar_event_id", "calendar_id", "event_id", unique=True,
         sqlite_where=text("series_id IS NULL"), postgresql_where=text("series_id IS NULL"),

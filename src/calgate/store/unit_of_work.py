@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calgate.domain.errors import StoreUnavailable
 from calgate.store import auth_queries, busy_timelines, job_queue, orm, repositories, scheduling_links, smart_invites
-from calgate.store.db import read_only_engine
+from calgate.store.db import ERASED, read_only_engine, wipe_erased
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -84,7 +84,10 @@ class SqlUnitOfWork:
         if self.read_only:
             raise ReadOnly("a reader's unit of work cannot commit: use Services.uow() or run()")
         repositories.flush(self.session)
+        erased = self.session.info.pop(ERASED, False)
         self.session.commit()
+        if erased:
+            wipe_erased(self.session.get_bind().engine)
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -25,7 +25,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from calgate.api.deps import ServicesDep, get_services
 from calgate.providers import linking
-from calgate.domain import access_modes, connect
+from calgate.domain import access_modes, connect, mode_change
+from calgate.domain.developers import normalize_email
 from calgate.domain.errors import ValidationFailed
 from calgate.domain.model import utcnow
 from calgate.web.flows import EXPIRED, SessionFlow, redirect_with
@@ -265,11 +266,15 @@ def _allow_provider(request: Request, flow: Flow, services: ServicesDep) -> Resp
         flow.data.pop("credentials", None)
         flow.save(request)
         return _step(request, flow, 422, errors=field_errors(exc))
+    identity, provider = flow.data["identity"], flow.request.provider or ""
+    with services.uow() as uow:  # connected before in a mode without details: read them now, outside a transaction
+        plan = mode_change.first_read_plan(uow, flow.app, provider, identity, normalize_email(identity), flow.policy.name)
+    first_read = linking.first_read(services.providers, provider, credentials, plan, utcnow()) if plan else None
     with services.uow() as uow:
         try:
             code = connect.allow_provider(
-                uow, flow.app, flow.request, flow.data["identity"], sealed, calendars, utcnow(),
-                services.settings.authorization_code_ttl,
+                uow, flow.app, flow.request, identity, sealed, calendars, utcnow(),
+                services.settings.authorization_code_ttl, first_read,
             )
         except ValidationFailed as exc:
             raise PageError("This connection cannot be completed", str(exc)) from None

@@ -117,3 +117,38 @@ def test_people_invited_by_email_start_without_an_answer():
     assert am.NO_CALENDAR.initial_participation_status == "needs_action"
     assert am.FREE_BUSY.initial_participation_status == "needs_action"
     assert am.READ_WRITE.initial_participation_status == "accepted"
+
+
+@pytest.mark.parametrize(
+    "before, after, changes, reads_details, erases_details, hands_over",
+    [
+        ("free_busy", "read_write", True, True, False, False),
+        ("read_write", "free_busy", True, False, True, True),
+        ("read_write", "read_write", False, False, False, False),
+        ("free_busy", "free_busy", False, False, False, False),
+        ("no_calendar", "read_write", True, False, False, False),  # hosted details were calgate's already
+        ("no_calendar", "free_busy", True, False, True, False),
+    ],
+)
+def test_mode_change_table(before, after, changes, reads_details, erases_details, hands_over):
+    what = am.mode_change(before, after)
+    assert (what.changes, what.reads_details, what.erases_details, what.hands_over) == (changes, reads_details, erases_details, hands_over)
+
+
+@pytest.mark.parametrize(
+    "held, mode, delivery",
+    [
+        (None, "read_write", am.WriteDelivery.PROVIDER),  # a new event takes the mode's way
+        (None, "free_busy", am.WriteDelivery.EMAIL_INVITE),
+        ("email_invite", "read_write", am.WriteDelivery.EMAIL_INVITE),  # an invitation stays one after an upgrade
+        ("provider", "read_write", am.WriteDelivery.PROVIDER),
+        ("email_invite", "free_busy", am.WriteDelivery.EMAIL_INVITE),
+    ],
+)
+def test_an_event_keeps_the_way_it_reaches_the_person(held, mode, delivery):
+    assert am.event_delivery(held, am.policy(mode)) is delivery
+
+
+def test_an_unknown_stored_delivery_is_an_error_not_a_guess():
+    with pytest.raises(ValueError):
+        am.event_delivery("carrier_pigeon", am.READ_WRITE)
