@@ -47,6 +47,7 @@ ORDER = [
     "smart-invites",
     "real-time-scheduling",
     "element-tokens",
+    "mcp",
     "migrating-from-cronofy",
     "operations",
 ]
