@@ -48,9 +48,10 @@ class Principal:
         return self.application
 
 
-def resolve(services: Services, token: str) -> Principal:
+def resolve(services: Services, token: str, *, rate_limited: bool = True) -> Principal:
     """The Principal behind ``token``: an access token first, then an API key (both unknown:
-    Unauthenticated). A service account's token is refused (it acts for no account)."""
+    Unauthenticated). A service account's token is refused (it acts for no account). With
+    ``rate_limited`` it takes one request of the application's rate limit."""
     token = token.strip()
     if not token:
         raise Unauthenticated(f"No credential: give an access token or API key ({ENV_TOKEN}, --token, or Authorization: Bearer)")
@@ -66,7 +67,8 @@ def resolve(services: Services, token: str) -> Principal:
                 raise refused from None  # a token calgate knows: expired, revoked
         else:
             principal = Principal(caller.application, caller)
-    services.limiter.check(principal.application.id)  # the API's rate limit, per application
+    if rate_limited:
+        services.limiter.check(principal.application.id)  # the API's rate limit, per application
     return principal
 
 

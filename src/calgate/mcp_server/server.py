@@ -44,7 +44,8 @@ def build(services: Services, token: str | None = None) -> MCPServer:
         presented = token if token is not None else credentials.bearer(ctx.headers)
         if presented is None:
             raise Unauthenticated("Send an access token or API key as 'Authorization: Bearer <token>'")
-        return credentials.resolve(services, presented)
+        # Over HTTP, BearerGate already counted the request against the rate limit.
+        return credentials.resolve(services, presented, rate_limited=token is not None)
 
     server = MCPServer("calgate", instructions=INSTRUCTIONS, version=version("calgate"), log_level="WARNING")
     tools_read.register(server, services, principal_of)
