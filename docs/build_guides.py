@@ -48,6 +48,7 @@ ORDER = [
     "smart-invites",
     "real-time-scheduling",
     "element-tokens",
+    "mcp",
     "migrating-from-cronofy",
     "operations",
 ]

@@ -144,6 +144,48 @@ def inbound_smtp(host: str | None, port: int | None) -> None:
     click.echo("calgate inbound SMTP stopped")
 
 
+@main.command("mcp")
+@click.option("--http", "over_http", is_flag=True, help="Serve streamable HTTP at /mcp instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --http: address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="With --http: port to listen on.")
+@click.option("--token", envvar="CALGATE_MCP_TOKEN", default=None, show_envvar=True,
+              help="stdio: the access token (acts as that account) or API key (acts as the application) of every call.")
+@click.option("--jobs/--no-jobs", "run_jobs", default=False, show_default=True,
+              help="Run the job queue in this process too (when no `calgate serve` or `calgate worker` runs it).")
+def mcp_command(over_http: bool, host: str, port: int, token: str | None, run_jobs: bool) -> None:
+    """Serve calgate's MCP tools to AI assistants (docs/guide/mcp.md): over stdio with --token
+    (or CALGATE_MCP_TOKEN), or with --http over streamable HTTP, each request with its own
+    'Authorization: Bearer'. It uses the service's database; run it beside `calgate serve`."""
+    from calgate.domain.errors import CalgateError
+    from calgate.mcp_server import credentials, errors, server
+
+    settings = Settings()
+    log_config = logs.configure(settings.log_format)  # to stderr: over stdio, stdout is the protocol's
+    services = create_services(settings)
+    if over_http and token is not None:
+        raise click.UsageError("--token is for stdio: over --http each request sends its own 'Authorization: Bearer'")
+    if not over_http:
+        if not token:
+            raise click.UsageError("give the credential as --token or CALGATE_MCP_TOKEN (an access token or API key)")
+        try:
+            credentials.resolve(services, token)
+        except CalgateError as exc:
+            raise click.ClickException(errors.message(exc)) from None
+    if run_jobs:
+        services.jobs.start()
+    try:
+        if over_http:
+            import uvicorn
+
+            click.echo(f"calgate MCP on http://{host}:{port}{server.PATH}", err=True)
+            uvicorn.run(server.http_app(services, host), host=host, port=port, log_config=log_config)
+        else:
+            server.build(services, token).run("stdio")
+    finally:
+        services.stop()
+        services.db.dispose()
+
+
 @main.group()
 def apps() -> None:
     """Register and list applications."""
