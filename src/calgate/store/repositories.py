@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Repositories: add and fetch domain objects. They never commit; the unit of work does.
-The job queue's repository and its claim live in ``store/job_queue.py``."""
+The job queue's repository and its claim live in ``store/job_queue.py``; features with more
+than a lookup or two have their own module (``smart_invites``, ``scheduling_links``,
+``busy_timelines``). Just past 400 lines: the small one-table repositories stay together here,
+each a few lines, rather than a module apiece."""
 
 from __future__ import annotations
 
