@@ -1,38 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
-"""What the access-mode change tests share: the marker scan (every row of every table, the
-SQLite files' raw bytes with their free pages and write-ahead log, the mail folder), the
+"""What the access-mode change tests share: the marker scan (``tests.support.stored``), the
 application's event as Read Events shows it, and the invitations the person was sent."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
-from calgate.store.tables import metadata
 from tests.support.api import Connected
 from tests.support.mail import mail_to
 from tests.support.server import LiveServer
-
-
-def stored_text(calgate: LiveServer) -> str:
-    """Every row of every table, the SQLite files byte for byte, and every mail calgate wrote."""
-    parts = []
-    with calgate.services.db.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            parts.extend(repr(tuple(row)) for row in connection.execute(select(table)))
-    url = calgate.services.db.engine.url
-    if url.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            path = Path(f"{url.database}{suffix}")
-            if path.exists():
-                parts.append(path.read_bytes().decode("latin-1"))
-    for path in Path(calgate.mail_dir).rglob("*"):
-        if path.is_file():
-            parts.append(path.read_bytes().decode("latin-1"))
-    return "\n".join(parts)
 
 
 def events(calgate: LiveServer, person: Connected, window: dict[str, str], **extra: str) -> list[dict[str, Any]]:

@@ -17,19 +17,17 @@ import hashlib
 import hmac
 import logging
 import secrets
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from calgate.store.tables import metadata
 from tests.support.api import bearer
 from tests.support.caldav import connect_caldav
 from tests.support.caldav import private_event as caldav_event
-from tests.support.syncing import eventually, sync_and_wait
 from tests.support.factories import make_application
 from tests.support.mail import mail_to
+from tests.support.stored import stored_text
+from tests.support.syncing import eventually, sync_and_wait
 from tests.support.webhooks import Receiver
 
 DAY = dt.date.today() + dt.timedelta(days=3)
@@ -39,19 +37,6 @@ def private_event(uid: str, marker: str, start: str, end: str, extra: str = "") 
     return caldav_event(DAY, uid, marker, start, end, extra)
 
 
-def dump(calgate) -> str:  # type: ignore[no-untyped-def]
-    """Every row of every table as text, plus the SQLite files' raw bytes (freed pages too)."""
-    parts = []
-    with calgate.services.db.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            parts.extend(repr(tuple(row)) for row in connection.execute(select(table)))
-    url = calgate.services.db.engine.url
-    if url.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            path = Path(f"{url.database}{suffix}")
-            if path.exists():
-                parts.append(path.read_bytes().decode("latin-1"))
-    return "\n".join(parts)
 
 
 @pytest.fixture
@@ -92,7 +77,7 @@ def test_free_busy_mode_keeps_no_event_detail_and_still_answers(calgate, radical
         (f"{DAY}T13:30:00Z", f"{DAY}T17:00:00Z"),
     ]
 
-    everything = dump(calgate)
+    everything = stored_text(calgate)
     assert marker not in everything
     assert user.password not in everything  # the credentials are sealed
     assert marker not in caplog.text

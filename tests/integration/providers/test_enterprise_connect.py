@@ -23,16 +23,16 @@ from sqlalchemy import select
 
 from calgate.domain.model import Job
 from calgate.jobs.webhooks import sign
-from calgate.store.tables import metadata
 from tests.conftest import BACKENDS
+from tests.integration.web._dashboard import Dashboard
 from tests.standins.google import GoogleStandin
 from tests.support.api import bearer, refresh_request, token_request
 from tests.support.connect import csrf, redirect_params
-from tests.integration.web._dashboard import Dashboard
 from tests.support.factories import AppCredentials, make_application, make_developer_application
 from tests.support.graph_standin import GraphStandin
 from tests.support.providers import calgate_with_providers
 from tests.support.server import LiveServer
+from tests.support.stored import stored_text
 from tests.support.syncing import eventually, sync_and_wait
 from tests.support.webhooks import Receiver, receiving
 
@@ -120,9 +120,6 @@ def callbacks(receiver: Receiver, count: int) -> list[dict[str, Any]]:
     return [r.json for r in receiver.requests]
 
 
-def dump(calgate: LiveServer) -> str:
-    with calgate.services.db.engine.connect() as connection:
-        return "\n".join(repr(tuple(row)) for table in metadata.sorted_tables for row in connection.execute(select(table)))
 
 
 def available(calgate: LiveServer, app: AppCredentials, subs: list[str]) -> list[tuple[str, str]]:
@@ -180,7 +177,7 @@ def test_google_batch_of_ten_in_free_busy_mode(calgate, google_standin, receiver
     # Everyone is busy somewhere between 09:00 and 14:00; together free before and after.
     assert available(calgate, app, subs) == [("08:00", "09:00"), ("14:00", "17:00")]
     assert available(calgate, app, subs[:1]) == [("08:00", "09:00"), ("09:30", "17:00")]
-    stored = dump(calgate)
+    stored = stored_text(calgate)
     assert marker not in stored and marker not in caplog.text
     key_line = json.loads(form["service_account_key"])["private_key"].splitlines()[2]
     assert key_line not in stored and key_line not in caplog.text  # the organization's key is sealed
@@ -218,7 +215,7 @@ def test_graph_read_write_person_is_synced_and_written_to(calgate, graph_standin
     eventually(lambda: any(e.subject == "Interview" for e in ada.events.values()))
     assert graph_standin.violations == []
     assert any(path.startswith("/v1.0/users/") for _, path, _ in graph_standin.requests)
-    assert ORG_SECRET not in dump(calgate)
+    assert ORG_SECRET not in stored_text(calgate)
 
 
 def test_the_admin_chooses_the_mode_and_provider_and_wrong_credentials_are_shown(calgate, google_standin):  # type: ignore[no-untyped-def]

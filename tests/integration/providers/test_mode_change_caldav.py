@@ -26,7 +26,8 @@ from tests.integration.store._timelines import assert_consistent
 from tests.support.api import bearer, connect_and_exchange
 from tests.support.caldav import connect_caldav, private_event
 from tests.support.factories import make_application
-from tests.support.mode_change import calendar_ids, events, invitation_methods, profiles, stored_text
+from tests.support.mode_change import calendar_ids, events, invitation_methods, profiles
+from tests.support.stored import stored_text
 from tests.support.syncing import eventually, sync_and_wait
 
 DAY = dt.date.today() + dt.timedelta(days=3)

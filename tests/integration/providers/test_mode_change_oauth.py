@@ -29,9 +29,10 @@ from tests.support.api import Connected, bearer, token_request
 from tests.support.connect import authorize_params, csrf, redirect_params
 from tests.support.factories import AppCredentials, make_application
 from tests.support.graph_standin import GraphStandin
-from tests.support.mode_change import calendar_ids, events, invitation_methods, profiles, stored_text
+from tests.support.mode_change import calendar_ids, events, invitation_methods, profiles
 from tests.support.providers import calgate_with_providers
 from tests.support.server import LiveServer
+from tests.support.stored import stored_text
 from tests.support.syncing import eventually, sync_and_wait
 
 DAY = dt.date.today() + dt.timedelta(days=5)

@@ -16,19 +16,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from calgate.domain.model import Job, utcnow
-from calgate.store.tables import metadata
 from tests.conftest import BACKENDS
 from tests.standins.google import Consent, GoogleStandin
 from tests.support.api import Connected, bearer, token_request
-from tests.support.syncing import eventually, sync_and_wait, sync_now
 from tests.support.connect import authorize_params, csrf, redirect_params
 from tests.support.factories import make_application
 from tests.support.graph_standin import GraphStandin
 from tests.support.providers import calgate_with_providers
 from tests.support.server import LiveServer
+from tests.support.stored import stored_text
+from tests.support.syncing import eventually, sync_and_wait, sync_now
 from tests.support.webhooks import Receiver
 
 DAY = dt.date.today() + dt.timedelta(days=5)
@@ -87,9 +86,6 @@ def summaries(google: GoogleStandin, email: str) -> list[str]:
     return [e.get("summary", "") for e in events if e.get("status") != "cancelled"]
 
 
-def dump(calgate: LiveServer) -> str:
-    with calgate.services.db.engine.connect() as connection:
-        return "\n".join(repr(tuple(row)) for table in metadata.sorted_tables for row in connection.execute(select(table)))
 
 
 def test_google_read_write(calgate, google_standin):  # type: ignore[no-untyped-def]
@@ -137,7 +133,7 @@ def test_graph_free_busy_keeps_no_detail(calgate, graph_standin, caplog):  # typ
     sync_and_wait(calgate, person.account_id)
     assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
     assert graph_standin.details_sent > 0  # the provider did send them…
-    assert marker not in dump(calgate)  # …and none was kept
+    assert marker not in stored_text(calgate)  # …and none was kept
     assert marker not in caplog.text
     assert graph_standin.violations == []
 
@@ -156,7 +152,7 @@ def test_google_free_busy_keeps_no_detail(calgate, google_standin, caplog):  # t
     person = connect(calgate, "google", "free_busy")
     sync_and_wait(calgate, person.account_id)
     assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]
-    assert marker not in dump(calgate) and marker not in caplog.text
+    assert marker not in stored_text(calgate) and marker not in caplog.text
     assert "events.list" not in google_standin.calls  # the freebusy scope only: never asked for events
     assert google_standin.failures == []
 
