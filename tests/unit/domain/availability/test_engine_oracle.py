@@ -35,14 +35,16 @@ ASKED = st.lists(st.integers(0, EXTENT - 1), min_size=1, max_size=12)
 
 
 @st.composite
-def queries(draw: st.DrawFn, response_format: str | None = None, asked: bool = False) -> OQuery:
+def queries(draw: st.DrawFn, response_format: str | None = None, asked: bool = False, nobody_needed: bool = False) -> OQuery:
     count = draw(st.integers(1, 5))
     members = [OMember(f"acc_{i}", draw(BUSY), draw(AVAILABLE)) for i in range(count)]
     cuts = sorted(draw(st.sets(st.integers(1, count - 1), max_size=2))) if count > 1 else []
     groups = []
     for lo, hi in zip([0, *cuts], [*cuts, count]):
-        # -1 stands for None ("all"); 0 and size + 1 are out of Cronofy's range but must not break
-        required = draw(st.integers(-1, hi - lo + 1))
+        # -1 stands for None ("all"); size + 1 is out of Cronofy's range (an impossible group).
+        # 0, a group that needs nobody, is refused by the API (availability_wire) and has no
+        # answer to agree on; it is drawn only where the engine must merely not break.
+        required = draw(st.integers(-1, hi - lo + 1).filter(lambda n: nobody_needed or n != 0))
         groups.append(OGroup(members[lo:hi], None if required < 0 else required))
     return OQuery(
         periods=draw(PERIODS),
@@ -112,7 +114,7 @@ def test_query_slots_match_the_oracle(q):
 
 
 @SETTINGS
-@given(queries())
+@given(queries(nobody_needed=True))
 def test_results_lie_in_the_query_periods_and_are_earliest_first(q):
     results = engine_answer(q)
     assert results == sorted(results)
