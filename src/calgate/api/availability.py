@@ -17,8 +17,9 @@ subs as pycronofy sends) with ``required`` ``"all"`` (the default) or a number;
 ``{before, after}``, each ``{minutes}`` or ``{minimum: {minutes}, maximum: {minutes}}``;
 ``start_interval`` ``{minutes}``; ``max_results``; ``response_format`` ``periods`` |
 ``slots`` | ``overlapping_slots``; ``include_member_statuses`` (adds ``member_statuses``:
-``[{sub, status, last_synced_at, detail}]``, ``status`` one of fresh, failing, stale,
-needs_relink, see ``domain/source_states``); calgate's ``tentative_as_busy`` (default true;
+``[{sub, status, sync_status, last_synced_at, detail}]``, ``status`` one of fresh, failing,
+stale, needs_relink, ``sync_status`` Cronofy's active, pending or disconnected, see
+``domain/source_states``); calgate's ``tentative_as_busy`` (default true;
 false lets tentative time count as free); ``excluded_events`` ``[{"event_uid"} | {"event_id"}]``
 (1–50: events that do not count, e.g. the meeting being rescheduled; ``event_id`` names the
 application's own events); calgate's ``explain: true`` adds ``explanations``: ``[{sub,
@@ -116,6 +117,7 @@ def answer(services: Services, application: model.Application, params: dict[str,
             {
                 "sub": sub,
                 "status": state.status,
+                "sync_status": state.sync_status,
                 "last_synced_at": times.format_time(state.last_synced_at) if state.last_synced_at else None,
                 "detail": state.detail,
             }

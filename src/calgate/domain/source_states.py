@@ -11,6 +11,10 @@ A connected profile is
   or none at all yet (the first sync has not finished);
 - ``needs_relink``: the provider refused calgate's access; the person must connect again.
 
+Cronofy reports a member's ``sync_status`` in three words, which ``SourceState.sync_status``
+gives beside calgate's status: ``pending`` (the first sync has not finished), ``disconnected``
+(needs_relink), ``active`` (everything else: fresh, failing, and stale after a good read).
+
 A hosted calendar (No Access mode, application calendars) is always fresh: calgate holds it.
 Fresh and failing sources count with their last good data; stale and needs_relink ones cannot
 vouch for any time, so the member is unavailable throughout the query, never free.
@@ -39,6 +43,15 @@ class SourceState:
     def vouches(self) -> bool:
         """Whether the source's data may be taken as the truth about the person's time."""
         return self.status in (FRESH, FAILING)
+
+    @property
+    def sync_status(self) -> str:
+        """Cronofy's word for the source: ``active``, ``pending`` or ``disconnected``."""
+        if self.status == NEEDS_RELINK:
+            return "disconnected"
+        if self.status == STALE and self.last_synced_at is None:
+            return "pending"
+        return "active"
 
 
 def of_profile(profile: model.Profile, now: dt.datetime, stale_after: dt.timedelta = DEFAULT_STALE_AFTER) -> SourceState:

@@ -27,8 +27,8 @@ def test_member_statuses_are_given_when_asked(calgate):
     ada, bob = people(calgate, app, 2)
     body = ok(ask(calgate, app.client_secret, query(ada.account_id, bob.account_id, include_member_statuses=True)))
     assert body["member_statuses"] == [
-        {"sub": ada.account_id, "status": "fresh", "last_synced_at": None, "detail": None},
-        {"sub": bob.account_id, "status": "fresh", "last_synced_at": None, "detail": None},
+        {"sub": ada.account_id, "status": "fresh", "sync_status": "active", "last_synced_at": None, "detail": None},
+        {"sub": bob.account_id, "status": "fresh", "sync_status": "active", "last_synced_at": None, "detail": None},
     ]
     assert "member_statuses" not in ok(ask(calgate, app.client_secret, query(ada.account_id)))
 

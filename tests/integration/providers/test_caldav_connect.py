@@ -147,6 +147,7 @@ def test_lost_access_disconnects_the_profile_until_the_person_relinks(calgate, r
     assert len(events(calgate, person.access_token)) == 5  # what was read stays readable
     statuses, periods = availability(calgate, app, person.account_id)
     assert periods == [] and statuses[0]["status"] == "needs_relink"  # never read as free meanwhile
+    assert statuses[0]["sync_status"] == "disconnected"  # Cronofy's word for it
 
     with httpx.Client(follow_redirects=False, timeout=30) as browser:
         page = browser.get(relink)
@@ -159,7 +160,7 @@ def test_lost_access_disconnects_the_profile_until_the_person_relinks(calgate, r
     assert "profile_relink_url" not in sync()
     sync_and_wait(calgate, person.account_id)
     statuses, periods = availability(calgate, app, person.account_id)
-    assert statuses[0]["status"] == "fresh" and periods
+    assert (statuses[0]["status"], statuses[0]["sync_status"]) == ("fresh", "active") and periods
 
 
 def availability(calgate, app, sub):  # type: ignore[no-untyped-def]

@@ -288,6 +288,7 @@ def test_a_failing_then_stale_source_is_never_read_as_free(calgate, google_stand
     eventually(lambda: failures() > 0)
     failing = member_status(calgate, person)
     assert failing["status"] == "failing" and failing["detail"] and failing["last_synced_at"]
+    assert failing["sync_status"] == "active"  # Cronofy has no word for a failing sync
     assert failing["unavailable"] == [("09:00", "10:00", "busy")]  # a free_busy block: no event named
     assert free_hours(calgate, person) == [("08:00", "09:00"), ("10:00", "13:00")]  # the last good read
 
@@ -298,3 +299,9 @@ def test_a_failing_then_stale_source_is_never_read_as_free(calgate, google_stand
     assert stale["status"] == "stale" and stale["detail"].startswith("Not read for 120 minutes")
     assert stale["unavailable"] == [("08:00", "13:00", "source_unavailable")]
     assert free_hours(calgate, person) == []
+    assert stale["sync_status"] == "active"  # it was read once
+
+    with calgate.services.uow() as uow:  # as before the first sync finished
+        uow.profiles.get(profile_id).last_synced_at = None
+        uow.commit()
+    assert member_status(calgate, person)["sync_status"] == "pending"

@@ -18,21 +18,21 @@ def profile(**fields) -> model.Profile:
 
 
 @pytest.mark.parametrize(
-    "fields, status, vouches",
+    "fields, status, vouches, sync_status",
     [
-        ({}, FRESH, True),
-        ({"credentials_sealed": None, "last_synced_at": None}, FRESH, True),  # hosted by calgate
-        ({"sync_failures": 2, "sync_error": "HTTP 503"}, FAILING, True),
-        ({"last_synced_at": NOW - HOUR - dt.timedelta(seconds=1)}, STALE, False),
-        ({"last_synced_at": NOW - HOUR}, FRESH, True),  # the bound itself still vouches
-        ({"last_synced_at": None}, STALE, False),  # the first sync has not finished
-        ({"connected": False, "sync_error": "refused"}, NEEDS_RELINK, False),
-        ({"connected": False, "last_synced_at": NOW - 3 * HOUR}, NEEDS_RELINK, False),
+        ({}, FRESH, True, "active"),
+        ({"credentials_sealed": None, "last_synced_at": None}, FRESH, True, "active"),  # hosted by calgate
+        ({"sync_failures": 2, "sync_error": "HTTP 503"}, FAILING, True, "active"),
+        ({"last_synced_at": NOW - HOUR - dt.timedelta(seconds=1)}, STALE, False, "active"),
+        ({"last_synced_at": NOW - HOUR}, FRESH, True, "active"),  # the bound itself still vouches
+        ({"last_synced_at": None}, STALE, False, "pending"),  # the first sync has not finished
+        ({"connected": False, "sync_error": "refused"}, NEEDS_RELINK, False, "disconnected"),
+        ({"connected": False, "last_synced_at": NOW - 3 * HOUR}, NEEDS_RELINK, False, "disconnected"),
     ],
 )
-def test_each_state(fields, status, vouches):
+def test_each_state(fields, status, vouches, sync_status):
     state = of_profile(profile(**fields), NOW, HOUR)
-    assert (state.status, state.vouches) == (status, vouches)
+    assert (state.status, state.vouches, state.sync_status) == (status, vouches, sync_status)
     assert state.detail is None if status == FRESH else state.detail
 
 
