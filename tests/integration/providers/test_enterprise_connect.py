@@ -120,8 +120,6 @@ def callbacks(receiver: Receiver, count: int) -> list[dict[str, Any]]:
     return [r.json for r in receiver.requests]
 
 
-
-
 def available(calgate: LiveServer, app: AppCredentials, subs: list[str]) -> list[tuple[str, str]]:
     body = {
         "participants": [{"members": [{"sub": s} for s in subs], "required": "all"}],

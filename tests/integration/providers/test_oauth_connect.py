@@ -86,8 +86,6 @@ def summaries(google: GoogleStandin, email: str) -> list[str]:
     return [e.get("summary", "") for e in events if e.get("status") != "cancelled"]
 
 
-
-
 def test_google_read_write(calgate, google_standin):  # type: ignore[no-untyped-def]
     email = f"ada-{secrets.token_hex(3)}@example.test"
     google_standin.reset()
